@@ -140,3 +140,41 @@ export function assertSameShape(op: string, a: Tensor, b: Tensor): void {
     throw new Error(`${op}: shapes differ, ${shapeString(a.shape)} vs ${shapeString(b.shape)}`);
   }
 }
+
+/**
+ * A contiguous piece of x's data seen as a new tensor: values [offset, offset + size(shape)).
+ * Used to hand out the several results of one coarse op (a recurrent layer's output and states).
+ */
+export function sliceFlat(x: Tensor, offset: number, shape: readonly number[]): Tensor {
+  const n = sizeOf(shape);
+  if (offset < 0 || offset + n > x.size) {
+    throw new Error(`sliceFlat: [${offset}, ${offset + n}) is outside a tensor of ${x.size} values`);
+  }
+  const out = new Tensor(x.data.subarray(offset, offset + n), shape);
+  return record(out, 'slice', [x], (g) => {
+    const d = x.gradBuffer();
+    for (let i = 0; i < n; i++) d[offset + i] += g[i];
+  });
+}
+
+/** x[i] along the first dimension: [N, ...rest] -> [...rest]. */
+export function select0(x: Tensor, i: number): Tensor {
+  const inner = x.size / x.shape[0];
+  return sliceFlat(x, i * inner, x.shape.slice(1));
+}
+
+/** Stacks equal shapes along a new first dimension: k x [...s] -> [k, ...s]. */
+export function stack0(xs: readonly Tensor[]): Tensor {
+  if (xs.length === 0) throw new Error('stack0: no tensors');
+  for (const t of xs) assertSameShape('stack0', xs[0], t);
+  const n = xs[0].size;
+  const y = allocate(xs[0].dtype, n * xs.length);
+  xs.forEach((t, k) => y.set(t.data, k * n));
+  return record(new Tensor(y, [xs.length, ...xs[0].shape]), 'stack0', xs, (g) => {
+    xs.forEach((t, k) => {
+      if (!t.requiresGrad) return;
+      const d = t.gradBuffer();
+      for (let i = 0; i < n; i++) d[i] += g[k * n + i];
+    });
+  });
+}
