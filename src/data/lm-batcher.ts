@@ -63,7 +63,6 @@ export class LMBatcher {
   /** The window at the current position; then advances, wrapping to a new epoch at the end. */
   next(): LMWindow {
     const window = this.windowAt(this.position / this.seqLen);
-    window.epoch = this.epoch;
     this.position += this.seqLen;
     if (this.position + this.seqLen > this.streamLength) {
       this.position = 0;
