@@ -1,0 +1,20 @@
+// Training math: losses, optimisers, gradient clipping, learning-rate schedules.
+export { type Reduction } from './losses/reduction.js';
+export { crossEntropy, type CrossEntropyOptions } from './losses/crossEntropy.js';
+export { binaryCrossEntropyWithLogits, type BceWithLogitsOptions } from './losses/bce.js';
+export { mseLoss, type MseOptions } from './losses/mse.js';
+export { Optimizer, type OptimizerState, type HyperParams } from './optim/optimizer.js';
+export { SGD, type SgdOptions } from './optim/sgd.js';
+export { Adagrad, type AdagradOptions } from './optim/adagrad.js';
+export { RMSprop, type RmspropOptions } from './optim/rmsprop.js';
+export { Adam, type AdamOptions } from './optim/adam.js';
+export { AdamW } from './optim/adamw.js';
+export {
+  sgdUpdate, adagradUpdate, rmspropUpdate, adamUpdate,
+  type SgdHyper, type AdagradHyper, type RmspropHyper, type AdamHyper,
+} from './optim/updates.js';
+export { clipGradNorm, clipGradValue } from './clip.js';
+export {
+  LRSchedule, StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau,
+  type HasLr, type ScheduleState, type PlateauState, type LinearWarmupOptions, type ReduceLROnPlateauOptions,
+} from './schedules.js';

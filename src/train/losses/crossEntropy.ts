@@ -1,0 +1,114 @@
+import { kernels } from '../../kernels/backend.js';
+import { record } from '../../tensor/autograd.js';
+import { Tensor, allocate, shapeString } from '../../tensor/tensor.js';
+import { type Reduction, checkReduction } from './reduction.js';
+
+// logits: [..., C], read as N = (product of the leading dims) rows of C class scores;
+// targets: N class ids -> loss: [] for 'mean' / 'sum', the leading shape [...] for 'none'.
+//
+// Softmax cross-entropy with PyTorch's F.cross_entropy semantics (classes on the last dimension
+// instead of dimension 1, so time-major [T, B, C] outputs need no transpose). For a kept row i
+// with target y, mask m (1 without a mask) and class weights w (all 1 without weights):
+//   nll_i    = -w[y] logp[i, y]
+//   smooth_i = -Σ_c w[c] logp[i, c]
+//   loss_i   = m ((1 - ε) nll_i + ε / C · smooth_i)          (ε = labelSmoothing)
+// 'mean' divides the sum by Σ_i m w[y_i] over kept rows (PyTorch divides by the summed weights of
+// non-ignored targets, for both terms), so ignored and masked rows change neither the numerator
+// nor the denominator. All rows ignored gives 0 / 0 = NaN, as in PyTorch.
+
+export interface CrossEntropyOptions {
+  /** Default 'mean'. */
+  reduction?: Reduction;
+  /** Rows whose target equals this are skipped (default -100, like PyTorch). */
+  ignoreIndex?: number;
+  /** Per-class weights [C]. */
+  weight?: ArrayLike<number>;
+  /** ε in [0, 1]: the target distribution is (1 - ε) one-hot + ε / C uniform. */
+  labelSmoothing?: number;
+  /** Per-row weights [N], 0 for padded steps; a row with mask 0 is skipped like an ignored one. */
+  mask?: ArrayLike<number>;
+}
+
+export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, opts: CrossEntropyOptions = {}): Tensor {
+  const reduction = opts.reduction ?? 'mean';
+  checkReduction('crossEntropy', reduction);
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  const eps = opts.labelSmoothing ?? 0;
+  const { weight, mask } = opts;
+  if (logits.rank < 1) throw new Error('crossEntropy: logits must have a class dimension, got a scalar');
+  const C = logits.shape[logits.rank - 1];
+  const rowShape = logits.shape.slice(0, -1);
+  const N = C === 0 ? 0 : logits.size / C;
+  const where = `logits: ${shapeString(logits.shape)}, N=${N} rows of C=${C} classes`;
+  if (C === 0) throw new Error(`crossEntropy: logits have no classes (${where})`);
+  if (targets.length !== N) throw new Error(`crossEntropy: got ${targets.length} targets for ${N} rows (${where})`);
+  if (weight && weight.length !== C) throw new Error(`crossEntropy: weight has ${weight.length} values, expected one per class, C=${C} (${where})`);
+  if (mask && mask.length !== N) throw new Error(`crossEntropy: mask has ${mask.length} values, expected one per row, N=${N} (${where})`);
+  if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
+
+  const logp = allocate(logits.dtype, N * C);
+  kernels().logSoftmaxRows(N, C, logits.data, logp);
+  let weightSum = C;
+  if (weight) { weightSum = 0; for (let c = 0; c < C; c++) weightSum += weight[c]; }
+
+  // Per kept row: its weight m·w[y] in the one-hot term and m in the smoothing term (0 = skipped).
+  const rowWeight = new Float64Array(N);
+  const rowMask = new Float64Array(N);
+  const perRow = new Float64Array(N);
+  let denominator = 0;
+  for (let i = 0; i < N; i++) {
+    const y = targets[i];
+    const m = mask ? mask[i] : 1;
+    if (y === ignoreIndex || m === 0) continue;
+    if (!Number.isInteger(y) || y < 0 || y >= C) {
+      throw new Error(`crossEntropy: target ${y} at row ${i}${positionOf(i, rowShape)} is outside 0..${C - 1} `
+        + `(${where}; ignoreIndex is ${ignoreIndex})`);
+    }
+    const o = i * C;
+    rowWeight[i] = m * (weight ? weight[y] : 1);
+    rowMask[i] = m;
+    denominator += rowWeight[i];
+    let loss = -(1 - eps) * rowWeight[i] * logp[o + y];
+    if (eps > 0) {
+      let smooth = 0;
+      for (let c = 0; c < C; c++) smooth -= (weight ? weight[c] : 1) * logp[o + c];
+      loss += (eps / C) * m * smooth;
+    }
+    perRow[i] = loss;
+  }
+
+  let out: Tensor;
+  if (reduction === 'none') {
+    out = Tensor.from(perRow, rowShape, logits.dtype);
+  } else {
+    let total = 0;
+    for (let i = 0; i < N; i++) total += perRow[i];
+    out = Tensor.from([reduction === 'mean' ? total / denominator : total], [], logits.dtype);
+  }
+
+  return record(out, 'crossEntropy', [logits], (gradOut) => {
+    const dx = logits.gradBuffer();
+    const scale = reduction === 'mean' ? 1 / denominator : 1;
+    for (let i = 0; i < N; i++) {
+      if (rowMask[i] === 0) continue;
+      const g = (reduction === 'none' ? gradOut[i] : gradOut[0]) * scale;
+      // d(-logp[y])/dz_k = p_k - [k = y];  d(-Σ_c w_c logp_c)/dz_k = W p_k - w_k with W = Σ_c w_c.
+      const a = g * (1 - eps) * rowWeight[i];
+      const b = g * (eps / C) * rowMask[i];
+      const o = i * C;
+      for (let k = 0; k < C; k++) {
+        const p = Math.exp(logp[o + k]);
+        dx[o + k] += a * p + b * (weightSum * p - (weight ? weight[k] : 1));
+      }
+      dx[o + targets[i]] -= a;
+    }
+  });
+}
+
+/** ' (position [t, b])' for inputs with more than one leading dimension, so a bad target can be found. */
+function positionOf(row: number, rowShape: readonly number[]): string {
+  if (rowShape.length < 2) return '';
+  const idx: number[] = [];
+  for (let d = rowShape.length - 1; d >= 0; d--) { idx.unshift(row % rowShape[d]); row = Math.floor(row / rowShape[d]); }
+  return ` (position [${idx.join(', ')}])`;
+}
