@@ -18,3 +18,10 @@ export {
   LRSchedule, StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, ReduceLROnPlateau,
   type HasLr, type ScheduleState, type PlateauState, type LinearWarmupOptions, type ReduceLROnPlateauOptions,
 } from './schedules.js';
+export { createOptimizer, OPTIMIZER_NAMES, type OptimizerName } from './optim/create.js';
+export {
+  trainLoop, type TrainLoopOptions, type TrainLoopResult, type BatchLoss, type Metrics, type StepInfo,
+  type EarlyStopping, type StopReason,
+} from './loop.js';
+export { NonFiniteError } from './guards.js';
+export { saveCheckpoint, loadCheckpoint, type CheckpointData } from './checkpoint.js';

@@ -72,10 +72,7 @@ function microKernel(K: number, a: Float64Array, aOff: number, b: Float64Array, 
     c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
     c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
   }
-  out[0] = c00; out[1] = c01; out[2] = c02; out[3] = c03;
-  out[4] = c10; out[5] = c11; out[6] = c12; out[7] = c13;
-  out[8] = c20; out[9] = c21; out[10] = c22; out[11] = c23;
-  out[12] = c30; out[13] = c31; out[14] = c32; out[15] = c33;
+  out[0] = c00; out[1] = c01; out[2] = c02; out[3] = c03; out[4] = c10; out[5] = c11; out[6] = c12; out[7] = c13; out[8] = c20; out[9] = c21; out[10] = c22; out[11] = c23; out[12] = c30; out[13] = c31; out[14] = c32; out[15] = c33;
 }
 
 // C[r, c] = alpha * tile[r, c] + beta * C[r, c] for the rows x cols corner that lies inside C.
