@@ -8,8 +8,54 @@ export type Buf = Float32Array | Float64Array;
 /** Elementwise nonlinearities a recurrent cell or a layer can use. */
 export type Activation = 'tanh' | 'sigmoid' | 'relu' | 'leaky_relu' | 'identity';
 
+/** Sizes and options of one recurrent layer run in one direction over a whole sequence. */
+export interface SequenceSpec {
+  mode: 'rnn' | 'lstm' | 'gru';
+  T: number; B: number; I: number; H: number;
+  /** Size of h: the LSTM projection size, else H. */
+  P: number;
+  /** RNN only. */
+  activation: Activation;
+  negativeSlope: number;
+  /**
+   * rows[s*B + b]: the time-major row (t*B + b) that step s of sequence b reads, or -1 once the
+   * sequence has ended (its state is carried, its output is 0). null: step s reads time s.
+   */
+  rows: Int32Array | null;
+}
+
+/** A layer's weights: wIh [G*H, I], wHh [G*H, P], biases [G*H], wHr [P, H] (LSTM projection). */
+export interface SequenceWeights {
+  wIh: Buf; wHh: Buf; bIh: Buf | null; bHh: Buf | null; wHr: Buf | null;
+}
+
+/** Gradient buffers to add into (null: not wanted). Shapes as the corresponding inputs. */
+export interface SequenceGrads {
+  dx: Buf | null; dh0: Buf | null; dc0: Buf | null;
+  dWIh: Buf | null; dWHh: Buf | null; dBIh: Buf | null; dBHh: Buf | null; dWHr: Buf | null;
+}
+
+/** What a forward pass keeps for its backward pass; opaque outside the backend that made it. */
+export interface SequenceContext {
+  readonly spec: SequenceSpec;
+}
+
 export interface Kernels {
   readonly name: string;
+
+  /**
+   * One recurrent layer over a whole sequence (see SequenceSpec).
+   * x: [T, B, I], h0: [B, P] | null, c0: [B, H] | null (zeros when null)
+   * -> out: [T, B, P], hN: [B, P], cN: [B, H] (LSTM). With keepForBackward, returns the context
+   * sequenceBackward needs (it holds on to x and the weights: do not change them in between).
+   */
+  sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | null, w: SequenceWeights,
+    out: Buf, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null;
+  /**
+   * Backpropagation through time for a sequenceForward: dOut [T, B, P], dhN [B, P], dcN [B, H]
+   * are the gradients of its results; adds the input and weight gradients into `grads`.
+   */
+  sequenceBackward(ctx: SequenceContext, dOut: Buf, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void;
 
   /**
    * C[M,N] = alpha * op(A)[M,K] · op(B)[K,N] + beta * C.

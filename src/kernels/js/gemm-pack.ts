@@ -15,7 +15,7 @@ import type { Buf } from '../kernels.js';
 export function packA(transA: boolean, M: number, K: number, A: Buf, i0: number, rows: number,
   width: number, out: Float64Array): void {
   if (transA) packLanesContiguous(A, M, K, i0, rows, width, out);
-  else packLanesStrided(A, K, K, i0, rows, width, out);
+  else packLanesStrided(A, K, i0, rows, width, out);
 }
 
 /**
@@ -24,34 +24,36 @@ export function packA(transA: boolean, M: number, K: number, A: Buf, i0: number,
  */
 export function packB(transB: boolean, N: number, K: number, B: Buf, j0: number, cols: number,
   width: number, out: Float64Array): void {
-  if (transB) packLanesStrided(B, K, K, j0, cols, width, out);
+  if (transB) packLanesStrided(B, K, j0, cols, width, out);
   else packLanesContiguous(B, N, K, j0, cols, width, out);
 }
 
-// Lane r of step k is src[k * ld + first + r]: the lanes of one step sit side by side
-// (op(A) rows when A is stored transposed, op(B) columns when B is not).
+// Lane j of step k is src[k * ld + first + j]: the lanes of one step sit side by side
+// (op(A) rows when A is stored transposed, op(B) columns when B is not). Walking k outermost
+// reads each source row once, contiguously, and spreads it over the slivers.
 function packLanesContiguous(src: Buf, ld: number, K: number, first: number, count: number,
   width: number, out: Float64Array): void {
-  for (let s = 0; s < count; s += width) {
-    const lanes = Math.min(width, count - s);
-    const o = s * K;
-    for (let k = 0, p = first + s, q = o; k < K; k++, p += ld, q += width) {
-      for (let r = 0; r < lanes; r++) out[q + r] = src[p + r];
+  const sliverSize = width * K;
+  for (let k = 0; k < K; k++) {
+    const p = k * ld + first;
+    for (let s = 0, q = k * width; s < count; s += width, q += sliverSize) {
+      const lanes = Math.min(width, count - s);
+      for (let r = 0; r < lanes; r++) out[q + r] = src[p + s + r];
       for (let r = lanes; r < width; r++) out[q + r] = 0;
     }
   }
 }
 
-// Lane r of step k is src[(first + r) * ld + k]: each lane is a contiguous row of src
+// Lane r of step k is src[(first + r) * K + k]: each lane is a contiguous row of src
 // (op(A) rows when A is not transposed, op(B) columns when B is stored transposed).
-function packLanesStrided(src: Buf, ld: number, K: number, first: number, count: number,
-  width: number, out: Float64Array): void {
+function packLanesStrided(src: Buf, K: number, first: number, count: number, width: number,
+  out: Float64Array): void {
   for (let s = 0; s < count; s += width) {
     const lanes = Math.min(width, count - s);
     const o = s * K;
     for (let r = 0; r < width; r++) {
       if (r < lanes) {
-        for (let k = 0, p = (first + s + r) * ld, q = o + r; k < K; k++, p++, q += width) out[q] = src[p];
+        for (let k = 0, p = (first + s + r) * K, q = o + r; k < K; k++, p++, q += width) out[q] = src[p];
       } else {
         for (let k = 0, q = o + r; k < K; k++, q += width) out[q] = 0;
       }

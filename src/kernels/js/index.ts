@@ -1,4 +1,5 @@
 import type { Kernels } from '../kernels.js';
+import { createSequenceKernels } from '../sequence.js';
 import { gemm } from './gemm.js';
 import {
   activationBackward, activationForward, addRowVector, logSoftmaxRows, softmaxRows, sumRowsInto,
@@ -7,9 +8,7 @@ import {
   gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, rnnCellBackward, rnnCellForward,
 } from './cells.js';
 
-/** The readable reference backend: plain loops over typed arrays, float32 or float64. */
-export const jsKernels: Kernels = {
-  name: 'js',
+const stepKernels = {
   gemm,
   addRowVector,
   sumRowsInto,
@@ -23,4 +22,11 @@ export const jsKernels: Kernels = {
   lstmCellBackward,
   gruCellForward,
   gruCellBackward,
+};
+
+/** The readable reference backend: plain loops over typed arrays, float32 or float64. */
+export const jsKernels: Kernels = {
+  name: 'js',
+  ...stepKernels,
+  ...createSequenceKernels(stepKernels),
 };
