@@ -6,12 +6,11 @@ import { add, weightedSum } from '../../src/tensor/ops/basic.js';
 import { Tensor, type DType } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/close.js';
 import { loadFixture } from '../helpers/fixtures.js';
+import { type JsonTensor, TOLERANCE, compareWithTorch as compare, tensorFromJson as tensor } from '../helpers/torch-json.js';
 
 // RNNCell/LSTMCell/GRUCell against PyTorch 1.13 (fixtures/rnn/cells.json, from
 // scripts/fixtures/rnn_fixtures.py): one step, loss = sum(h'*wH) + sum(c'*wC); the new state and
 // every gradient must match, in float32 and in float64.
-
-interface JsonTensor { shape: number[]; data: number[] }
 
 interface CellCase {
   name: string;
@@ -25,18 +24,6 @@ interface CellCase {
   lossWeights: { h: JsonTensor; c: JsonTensor | null };
   expected: { h: JsonTensor; c: JsonTensor | null };
   grads: { x: JsonTensor; h: JsonTensor | null; c: JsonTensor | null; params: Record<string, JsonTensor> };
-}
-
-const TOLERANCE = {
-  float32: { value: { atol: 1e-5, rtol: 1e-4 }, grad: { atol: 1e-4, rtol: 1e-3 } },
-  float64: { value: { atol: 1e-9, rtol: 1e-7 }, grad: { atol: 1e-9, rtol: 1e-7 } },
-};
-
-const tensor = (j: JsonTensor, dtype: DType, requiresGrad = false) => Tensor.from(j.data, j.shape, dtype, requiresGrad);
-
-function compare(label: string, actual: Tensor, expected: JsonTensor, tol: { atol: number; rtol: number }): void {
-  assert.deepEqual([...actual.shape], expected.shape, `${label}: shape`);
-  assertClose(actual.data, expected.data, tol, label);
 }
 
 function compareGrad(label: string, t: Tensor, expected: JsonTensor, tol: { atol: number; rtol: number }): void {

@@ -6,13 +6,12 @@ import { add, weightedSum } from '../../src/tensor/ops/basic.js';
 import { Tensor, type DType } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/close.js';
 import { loadFixture } from '../helpers/fixtures.js';
+import { type JsonTensor, TOLERANCE, compareWithTorch as compare, tensorFromJson as tensor } from '../helpers/torch-json.js';
 
 // RNN/LSTM/GRU against PyTorch 1.13 (fixtures/rnn/*.json, from scripts/fixtures/rnn_fixtures.py):
 // same weights and inputs, loss = sum(output*wO) + sum(hN*wH) + sum(cN*wC); outputs, final states
 // and every gradient must match. Each case runs in float32 (training precision, tolerances for
 // float32 rounding through the recurrence) and in float64 (near-exact agreement).
-
-interface JsonTensor { shape: number[]; data: number[] }
 
 interface LayerCase {
   name: string;
@@ -26,20 +25,6 @@ interface LayerCase {
   lossWeights: { output: JsonTensor; hN: JsonTensor; cN: JsonTensor | null };
   expected: { output: JsonTensor; hN: JsonTensor; cN: JsonTensor | null };
   grads: { x: JsonTensor; h0: JsonTensor | null; c0: JsonTensor | null; params: Record<string, JsonTensor> };
-}
-
-const TOLERANCE = {
-  float32: { value: { atol: 1e-5, rtol: 1e-4 }, grad: { atol: 1e-4, rtol: 1e-3 } },
-  float64: { value: { atol: 1e-9, rtol: 1e-7 }, grad: { atol: 1e-9, rtol: 1e-7 } },
-};
-
-const tensor = (j: JsonTensor, dtype: DType, requiresGrad = false) => Tensor.from(j.data, j.shape, dtype, requiresGrad);
-
-function compare(label: string, actual: Tensor | null, expected: JsonTensor | null, tol: { atol: number; rtol: number }): void {
-  assert.equal(actual === null, expected === null, `${label}: ${actual ? 'present' : 'missing'}, PyTorch's is ${expected ? 'present' : 'missing'}`);
-  if (!actual || !expected) return;
-  assert.deepEqual([...actual.shape], expected.shape, `${label}: shape`);
-  assertClose(actual.data, expected.data, tol, label);
 }
 
 function compareGrad(label: string, t: Tensor | null, expected: JsonTensor | null, tol: { atol: number; rtol: number }): void {
