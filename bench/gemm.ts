@@ -1,9 +1,10 @@
 // Micro-benchmark of the js reference GEMM on the shapes a char-level LSTM language model
-// runs (batch 32, 64 steps, embedding 64, hidden 256 or 512, vocab 65).
+// runs (batch 32, 64 steps, embedding 64, hidden 256 or 512, vocab 65), and one sampling step.
 // Usage: node dist/bench/gemm.js [--f64] [--mixed] [--time=0.5]
 //   --f64    time Float64Array instead of Float32Array
 //   --mixed  first call gemm with the other array type, to expose polymorphic slow-downs
 //   --time   seconds spent per shape (best run is reported)
+//   --only   substring of the labels to run, e.g. --only=dW
 import { gemm } from '../src/kernels/js/gemm.js';
 
 interface Shape { label: string; tA: boolean; tB: boolean; M: number; N: number; K: number }
@@ -19,12 +20,14 @@ const shapes: Shape[] = [
   { label: 'bwd dW_ih', tA: true, tB: false, M: 1024, N: 64, K: 2048 },
   { label: 'bwd head dX', tA: false, tB: false, M: 2048, N: 256, K: 65 },
   { label: 'bwd head dW', tA: true, tB: false, M: 65, N: 256, K: 2048 },
+  { label: 'sampling step, batch 1', tA: false, tB: true, M: 1, N: 1024, K: 256 },
 ];
 
 const args = process.argv.slice(2);
 const useF64 = args.includes('--f64');
 const mixed = args.includes('--mixed');
 const seconds = Number(args.find((a) => a.startsWith('--time='))?.slice(7) ?? 0.5);
+const only = args.find((a) => a.startsWith('--only='))?.slice(7) ?? '';
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 const Arr: Ctor = useF64 ? Float64Array : Float32Array;
 const Other: Ctor = useF64 ? Float32Array : Float64Array;
@@ -47,7 +50,7 @@ if (mixed) {
 console.log(`gemm ${useF64 ? 'Float64Array' : 'Float32Array'}${mixed ? ' (after calls with the other type)' : ''}`);
 console.log('case  shape (M x N x K)    GFLOP/s  ms/call  label');
 let total = 0;
-for (const s of shapes) {
+for (const s of shapes.filter((x) => x.label.includes(only))) {
   const A = filled(Arr, s.M * s.K, 1), B = filled(Arr, s.K * s.N, 2), C = filled(Arr, s.M * s.N, 3);
   const flops = 2 * s.M * s.N * s.K;
   // Enough calls per timed run to last ~20 ms, so timer resolution does not matter.

@@ -1,5 +1,6 @@
 import type { Buf } from '../kernels.js';
 import { packA, packB } from './gemm-pack.js';
+import { gemmFewRows } from './gemm-rows.js';
 
 // Reference GEMM: C[M,N] = alpha * op(A) · op(B) + beta * C, row-major, contiguous.
 // op(A): [M,K] (A stored [M,K], or [K,M] when transA); op(B): [K,N] (B stored [K,N], or [N,K]).
@@ -12,7 +13,7 @@ import { packA, packB } from './gemm-pack.js';
 // micro-kernel only ever reads Float64Array, so V8 keeps it monomorphic whether callers pass
 // Float32Array, Float64Array or both. Each C entry is summed over the whole of K in a double
 // (no blocking over K) and written once, as alpha * sum + beta * C; beta = 0 ignores what C
-// held, even NaN, as BLAS does.
+// held, even NaN, as BLAS does. Fewer than 4 rows go to gemm-rows.ts, which skips packing.
 
 const MR = 4; // rows of op(A) per micro-kernel call
 const NR = 4; // columns of op(B) per micro-kernel call
@@ -31,6 +32,10 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
   if (M === 0 || N === 0) return;
   if (K === 0 || alpha === 0) {
     scaleC(M * N, beta, C);
+    return;
+  }
+  if (M < MR) {
+    gemmFewRows(transA, transB, M, N, K, alpha, A, B, beta, C);
     return;
   }
   const blockRows = Math.max(MR, Math.floor(BLOCK_ELEMS / (K * MR)) * MR);
