@@ -53,6 +53,7 @@ class BarProgress implements Progress {
 
   validation(_step: number, loss: number): void {
     this.valLoss = loss;
+    this.bar?.update({ val: fmtLoss(loss) });
   }
 
   update(u: ProgressUpdate): void {

@@ -19,7 +19,12 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
     }
     renameSync(temp, path);
   } catch (e) {
-    rmSync(temp, { force: true });
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // The temp file could not even be made (e.g. the folder is missing): nothing to remove,
+      // and the original error is the one worth reporting.
+    }
     throw new Error(`writeFileAtomic: could not write ${path}: ${(e as Error).message}`, { cause: e });
   }
   syncDirectory(dir);

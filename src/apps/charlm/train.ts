@@ -112,7 +112,13 @@ export function trainCharLM(options: CharLMTrainOptions): CharLMTrainResult {
   const rng = new Random(o.seed);
   const model = new CharLM(config, rng);
   const optimizer = createOptimizer(o.optimizer, model.parameters(), { lr: o.lr, weightDecay: o.weightDecay });
-  const batcher = new LMBatcher(train, { batchSize: o.batchSize, seqLen: o.seqLen });
+  let batcher: LMBatcher;
+  try {
+    batcher = new LMBatcher(train, { batchSize: o.batchSize, seqLen: o.seqLen });
+  } catch (e) {
+    throw new Error(`${o.source ?? 'the text'} has ${ids.length} characters, of which ${train.length} are for training (the rest validates): ` +
+      `${(e as Error).message.replace(/^LMBatcher: /, '')}; use a longer text or a smaller --batch-size / --seq-len`);
+  }
   let carry: RecurrentState | null = null;
   let history: CurvePoint[] = [];
   let startStep = 0, startSeconds = 0;
@@ -130,6 +136,7 @@ export function trainCharLM(options: CharLMTrainOptions): CharLMTrainResult {
   const training = {
     seqLen: o.seqLen, batchSize: o.batchSize, optimizer: o.optimizer, lr: o.lr, weightDecay: o.weightDecay,
     clip: o.clip, seed: o.seed, valFraction: o.valFraction, source: o.source ?? null,
+    evalEvery: o.evalEvery, evalTokens: o.evalTokens, sampleEvery: o.sampleEvery, checkpointEvery: o.checkpointEvery,
   };
   const named = model.namedParameters();
   const params = model.parameters();

@@ -26,8 +26,12 @@ export function registerSample(program: Command): void {
         process.stdout.write(JSON.stringify({ prime, text, temperature: f.temperature, topK: f.topK, topP: f.topP, seed: f.seed }) + '\n');
         return;
       }
-      if (f.prime) process.stdout.write(prime);
-      generateText(model, vocab, { ...opts, onChar: (ch) => process.stdout.write(ch) });
+      // The prime is echoed only once generateText has accepted it, so a priming text with an
+      // unknown character prints nothing but the error.
+      let echoed = !f.prime;
+      const echoPrime = () => { if (!echoed) { process.stdout.write(prime); echoed = true; } };
+      generateText(model, vocab, { ...opts, onChar: (ch) => { echoPrime(); process.stdout.write(ch); } });
+      echoPrime();
       process.stdout.write('\n');
     });
 }

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readTextCorpus } from '../../data/text-corpus.js';
-import { CHARLM_DEFAULTS, CHECKPOINT_FILE, trainCharLM } from '../../apps/charlm/train.js';
+import { CHARLM_DEFAULTS, CHECKPOINT_FILE } from '../../apps/charlm/train.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
 import { OPTIMIZER_NAMES } from '../../train/optim/create.js';
-import { NonFiniteError } from '../../train/guards.js';
 import { createProgress } from '../progress.js';
+import { TrainRun, TrainWorkerError } from '../train-worker.js';
 import { choice, float, positiveInt, selectBackend, builtInTextPath, UsageError } from '../options.js';
 import { writeLearningCurvePlot } from './plot.js';
 
@@ -56,33 +56,40 @@ export function registerTrain(program: Command): void {
         throw new UsageError(`${f.out} already holds a checkpoint; add --resume to continue it, --force to overwrite it, or choose another --out`);
       }
       if (f.resume && !existsSync(ckpt)) throw new UsageError(`--resume: ${f.out} has no ${CHECKPOINT_FILE} to continue from`);
-      // A resumed run keeps its own data source unless --data says otherwise.
-      const source = f.data ?? (f.resume ? (loadCheckpoint(ckpt).meta as { training?: { source?: string } }).training?.source : undefined) ?? builtInTextPath();
+      const modelFlags = (['cell', 'activation', 'hidden', 'layers', 'embedding', 'dropout'] as const).filter((k) => f[k] !== undefined);
+      if (f.resume && modelFlags.length) {
+        throw new UsageError(`--resume continues the checkpoint's own model; drop ${modelFlags.map((k) => `--${k}`).join(', ')} (or train a new model in another --out)`);
+      }
+      // A resumed run keeps its own data source and batch/optimiser settings unless flags say otherwise.
+      const stored: Record<string, unknown> = f.resume ? (loadCheckpoint(ckpt).meta as { training?: Record<string, unknown> }).training ?? {} : {};
+      const inherit = <T>(flag: T | undefined, key: string): T | undefined => flag ?? (stored[key] ?? undefined) as T | undefined;
+      const source = f.data ?? (stored.source as string | null | undefined) ?? builtInTextPath();
       const text = readTextCorpus(source);
       const maxSeconds = f.minutes !== undefined ? f.minutes * 60 : f.steps === undefined ? 600 : undefined;
 
-      let stopRequested = false;
+      const progress = createProgress({ maxSteps: f.steps, maxSeconds });
+      progress.log(`training on ${source} (${text.length} characters) -> ${f.out}`);
+      const run = new TrainRun({
+        text, source, outDir: f.out, cell: f.cell as never, nonlinearity: f.activation as never,
+        hiddenSize: f.hidden, numLayers: f.layers, embeddingDim: f.embedding, dropout: f.dropout,
+        seqLen: inherit(f.seqLen, 'seqLen'), batchSize: inherit(f.batchSize, 'batchSize'),
+        optimizer: inherit(f.optimizer, 'optimizer') as never, lr: inherit(f.lr, 'lr'),
+        weightDecay: inherit(f.weightDecay, 'weightDecay'), clip: inherit(f.clip, 'clip'), seed: inherit(f.seed, 'seed'),
+        maxSteps: f.steps, maxSeconds, evalEvery: inherit(f.evalEvery, 'evalEvery'), evalTokens: inherit(f.evalTokens, 'evalTokens'),
+        sampleEvery: inherit(f.sampleEvery, 'sampleEvery'), checkpointEvery: inherit(f.checkpointEvery, 'checkpointEvery'), resume: f.resume,
+      }, f.backend, {
+        onStep: (info) => progress.update(info),
+        onEval: (step, loss) => progress.validation(step, loss),
+        onSample: (step, sample) => progress.log(`--- sample at step ${step} ---\n${sample}\n---`),
+      });
       const onSigint = () => {
-        if (stopRequested) process.exit(130);
-        stopRequested = true;
+        if (run.stopRequested) process.exit(130);
+        run.requestStop();
         progress.log('interrupt: finishing this step and saving a checkpoint (press Ctrl-C again to quit at once)');
       };
       process.on('SIGINT', onSigint);
-      const progress = createProgress({ maxSteps: f.steps, maxSeconds });
-      progress.log(`training on ${source} (${text.length} characters) -> ${f.out}`);
       try {
-        const r = trainCharLM({
-          text, source, outDir: f.out, cell: f.cell as never, nonlinearity: f.activation as never,
-          hiddenSize: f.hidden, numLayers: f.layers, embeddingDim: f.embedding, dropout: f.dropout,
-          seqLen: f.seqLen, batchSize: f.batchSize, optimizer: f.optimizer as never, lr: f.lr,
-          weightDecay: f.weightDecay, clip: f.clip, maxSteps: f.steps, maxSeconds, seed: f.seed,
-          evalEvery: f.evalEvery, evalTokens: f.evalTokens, sampleEvery: f.sampleEvery,
-          checkpointEvery: f.checkpointEvery, resume: f.resume,
-          onStep: (info) => progress.update(info),
-          onEval: (step, m) => progress.validation(step, m.loss),
-          onSample: (step, sample) => progress.log(`--- sample at step ${step} ---\n${sample}\n---`),
-          shouldStop: () => stopRequested,
-        });
+        const r = await run.result;
         progress.stop();
         const bits = r.validationLoss / Math.LN2;
         process.stdout.write(`${r.reason === 'interrupted' ? 'interrupted' : 'done'}: ${r.steps} steps, ${r.tokensSeen} characters in ${r.seconds.toFixed(0)} s; ` +
@@ -92,7 +99,9 @@ export function registerTrain(program: Command): void {
         if (r.reason === 'interrupted') process.exitCode = 130;
       } catch (e) {
         progress.stop();
-        if (e instanceof NonFiniteError) throw new Error(`${e.message} (last good checkpoint: ${ckpt})`);
+        if (e instanceof TrainWorkerError && e.nonFinite) {
+          throw new Error(`${e.message} (${existsSync(ckpt) ? `last good checkpoint: ${ckpt}` : 'it diverged before the first checkpoint'})`);
+        }
         throw e;
       } finally {
         process.off('SIGINT', onSigint);
