@@ -1,0 +1,87 @@
+// npm run bench -- [--workloads W1,W2] [--backends js,wasm] [--threads 1,2] [--quick]
+// Runs the BENCHMARKS.md workloads on rnnkit's backends; prints one JSON line per workload,
+// backend and thread count, then a table beside the PyTorch / TensorFlow.js anchors found in
+// ../shared/anchors (if present).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableBackends, kernels, setBackend } from '../src/kernels/backend.js';
+import { repoRootFromBench } from './paths.js';
+import { WORKLOADS, type Workload } from './workloads.js';
+
+interface Result { impl: string; workload: string; threads: number; value: number; unit: string }
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+const quick = process.argv.includes('--quick');
+const workloads = arg('workloads', 'W1,W2,W3,W4,W5,W6').split(',');
+const backends = arg('backends', availableBackends().join(',')).split(',');
+const threadCounts = arg('threads', '1,2').split(',').map(Number);
+for (const w of workloads) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}: choose from ${Object.keys(WORKLOADS).join(', ')}`);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+// BENCHMARKS.md: 3 warm-up steps, then the median of at least 10 timed steps (W4: median of 3
+// whole generations). --quick: 1 warm-up, 3 timed, for smoke runs only.
+function measure(w: Workload): number {
+  const warmup = quick ? 1 : 3;
+  const timed = w.wholeRuns ? 3 : quick ? 3 : 10;
+  for (let i = 0; i < warmup; i++) w.step();
+  const times: number[] = [];
+  for (let i = 0; i < timed; i++) {
+    const t0 = performance.now();
+    w.step();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return w.items / median(times);
+}
+
+const results: Result[] = [];
+for (const backend of backends) {
+  setBackend(backend);
+  const k = kernels();
+  for (const threads of threadCounts) {
+    if (threads > 1 && !k.setThreads) continue; // a single-threaded backend: one row is enough
+    k.setThreads?.(threads);
+    for (const id of workloads) {
+      const w = WORKLOADS[id](quick);
+      const r: Result = { impl: `rnnkit-${backend}`, workload: id, threads, value: Math.round(measure(w) * 10) / 10, unit: w.unit };
+      results.push(r);
+      process.stdout.write(JSON.stringify(r) + '\n');
+    }
+  }
+}
+
+// ---- table beside the anchors ------------------------------------------------------------
+const anchorsDir = join(repoRootFromBench(), '..', 'shared', 'anchors');
+const anchors: Result[] = [];
+if (existsSync(anchorsDir)) {
+  for (const f of readdirSync(anchorsDir).filter((n) => n.endsWith('.jsonl'))) {
+    for (const line of readFileSync(join(anchorsDir, f), 'utf8').split('\n')) {
+      try {
+        const o = JSON.parse(line);
+        if (typeof o.value === 'number' && typeof o.workload === 'string' && typeof o.impl === 'string') anchors.push({ ...o, threads: o.threads ?? 1 });
+      } catch { /* not a result line */ }
+    }
+  }
+}
+const peerValue = (impl: string, w: string, t: number) => {
+  const vs = anchors.filter((a) => a.impl === impl && a.workload === w && a.threads === t).map((a) => a.value);
+  return vs.length ? Math.max(...vs) : undefined;
+};
+const rows = results.map((r) => {
+  const torch = peerValue('torch-1.13-cpu', r.workload, r.threads);
+  const tfjs = peerValue('tfjs-4.22.0-wasm', r.workload, 1);
+  const ratio = (p?: number) => (p ? `${(r.value / p).toFixed(2)}x` : '-');
+  return [r.workload, r.impl, String(r.threads), `${r.value} ${r.unit}`, torch ? String(torch) : '-', ratio(torch), tfjs ? String(tfjs) : '-', ratio(tfjs)];
+});
+const header = ['workload', 'impl', 'threads', 'value', 'PyTorch (anchor)', 'vs PyTorch', 'TF.js wasm (anchor)', 'vs TF.js wasm'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+process.stdout.write(`\n${fmt(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(fmt).join('\n')}\n`);
+if (!anchors.length) process.stdout.write('(no anchors found beside the repository in ../shared/anchors)\n');
