@@ -43,6 +43,11 @@ export interface SequenceContext {
 export interface Kernels {
   readonly name: string;
 
+  /** Worker threads this backend may use (backends without threads leave this out). */
+  setThreads?(n: number): void;
+  /** Threads in use (1 when the backend has no threads). */
+  threads?(): number;
+
   /**
    * One recurrent layer over a whole sequence (see SequenceSpec).
    * x: [T, B, I], h0: [B, P] | null, c0: [B, H] | null (zeros when null)
