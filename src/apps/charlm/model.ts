@@ -23,6 +23,8 @@ export interface CharLMConfig {
   numLayers: number;
   /** Between recurrent layers and before the output layer, in training. */
   dropout: number;
+  /** Dropout before the output layer only, when it should differ from `dropout` (0 = off). */
+  outputDropout?: number;
 }
 
 /** The recurrent state carried between windows and between sampling steps. */
@@ -44,7 +46,7 @@ export class CharLM extends Module {
     const rnnOpts = { inputSize: c.embeddingDim, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout, rng };
     this.rnn = this.registerModule('rnn', c.cell === 'lstm' ? new LSTM(rnnOpts)
       : c.cell === 'gru' ? new GRU(rnnOpts) : new RNN({ ...rnnOpts, nonlinearity: c.nonlinearity ?? 'tanh' }));
-    this.outputDropout = this.registerModule('outputDropout', new Dropout(c.dropout, rng));
+    this.outputDropout = this.registerModule('outputDropout', new Dropout(c.outputDropout ?? c.dropout, rng));
     this.head = this.registerModule('head', new Linear({ inFeatures: c.hiddenSize, outFeatures: c.vocabSize, rng }));
   }
 
@@ -66,6 +68,10 @@ export function validateCharLMConfig(c: unknown, source: string): CharLMConfig {
     if (!Number.isInteger(o[k]) || (o[k] as number) < 1) throw bad(`field ${k} must be a positive integer, got ${String(o[k])}`);
   }
   if (!['lstm', 'gru', 'rnn'].includes(o.cell as string)) throw bad(`field cell must be lstm, gru or rnn, got ${String(o.cell)}`);
-  if (typeof o.dropout !== 'number' || !(o.dropout >= 0 && o.dropout < 1)) throw bad(`field dropout must be in [0, 1), got ${String(o.dropout)}`);
+  for (const k of ['dropout', 'outputDropout'] as const) {
+    const v = o[k];
+    if (v === undefined && k === 'outputDropout') continue;
+    if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw bad(`field ${k} must be in [0, 1), got ${String(v)}`);
+  }
   return o as CharLMConfig;
 }
