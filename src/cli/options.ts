@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
-import { setBackend } from '../kernels/backend.js';
+import { kernels, setBackend } from '../kernels/backend.js';
 
 // Option parsers and shared helpers for the subcommands.
 
@@ -39,9 +39,11 @@ export function selectBackend(name: string | undefined, threads: number | undefi
       throw new UsageError((e as Error).message);
     }
   }
-  if (threads !== undefined && threads > 1 && (name ?? 'js') === 'js') {
-    throw new UsageError(`--threads ${threads}: the js backend runs on one thread`);
+  const k = kernels();
+  if (threads !== undefined && threads > 1 && !k.setThreads) {
+    throw new UsageError(`--threads ${threads}: the ${k.name} backend runs on one thread`);
   }
+  if (threads !== undefined) k.setThreads?.(threads);
 }
 
 /** The package's root folder (dist/src/cli/ -> ../../..). */

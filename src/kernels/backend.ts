@@ -1,12 +1,30 @@
 import type { Kernels } from './kernels.js';
 import { jsKernels } from './js/index.js';
+import { wasmKernels } from './wasm/index.js';
+import { wasm } from './wasm/loader.js';
+import { nativeKernels } from './native/index.js';
 
-// The backend in use. Later backends (wasm, native) register here; RNNKIT_BACKEND selects one.
-const registry = new Map<string, Kernels>([['js', jsKernels]]);
-let current: Kernels = jsKernels;
+// The backend in use: RNNKIT_BACKEND or setBackend() choose one; otherwise wasm when its module
+// loads on this engine (SIMD, built by `npm run build`), else the js reference.
+const registry = new Map<string, Kernels>([['js', jsKernels], ['wasm', wasmKernels]]);
+if (nativeKernels) registry.set('native', nativeKernels);
+let current: Kernels | null = null;
 
 export function kernels(): Kernels {
+  current ??= defaultBackend();
   return current;
+}
+
+function defaultBackend(): Kernels {
+  try {
+    wasm();
+    return wasmKernels;
+  } catch (e) {
+    if (typeof process !== 'undefined' && process.stderr) {
+      process.stderr.write(`rnnkit: using the js reference kernels: ${(e as Error).message}\n`);
+    }
+    return jsKernels;
+  }
 }
 
 export function registerBackend(k: Kernels): void {

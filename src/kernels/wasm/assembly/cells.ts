@@ -1,0 +1,137 @@
+import { sigmoidV, tanhV } from './math';
+import { activateV, gradFromOutputV } from './elementwise';
+import { ld, st } from './lanes';
+
+// Fused recurrent cells, one time step over B rows (pointers to float32 buffers). Shapes and
+// equations as in src/kernels/kernels.ts; gate blocks are [B, G*H] in PyTorch order. Each *Lanes
+// function handles 4 consecutive hidden units j (wide) or one (the tail of a row); `o` is the
+// byte offset of unit j inside a [H] row, `g` the byte offset of the row's gate block.
+
+// @ts-ignore: decorator
+@inline function rnnForwardLanes(act: i32, slope: f32, o: usize, xg: usize, hg: usize, h: usize, wide: bool): void {
+  st(h + o, activateV(act, slope, f32x4.add(ld(xg + o, wide), ld(hg + o, wide))), wide);
+}
+
+// h = act(xg + hg); xg, hg, h: [B, H].
+export function rnnCellForward(B: i32, H: i32, act: i32, slope: f32, xg: usize, hg: usize, h: usize): void {
+  const n = B * H;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) rnnForwardLanes(act, slope, <usize>i << 2, xg, hg, h, true);
+  for (; i < n; i++) rnnForwardLanes(act, slope, <usize>i << 2, xg, hg, h, false);
+}
+
+// @ts-ignore: decorator
+@inline function rnnBackwardLanes(act: i32, slope: f32, o: usize, h: usize, dh: usize, dPre: usize, wide: bool): void {
+  st(dPre + o, f32x4.mul(ld(dh + o, wide), gradFromOutputV(act, slope, ld(h + o, wide))), wide);
+}
+
+// dPre = dh * act'(h); h, dh, dPre: [B, H].
+export function rnnCellBackward(B: i32, H: i32, act: i32, slope: f32, h: usize, dh: usize, dPre: usize): void {
+  const n = B * H;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) rnnBackwardLanes(act, slope, <usize>i << 2, h, dh, dPre, true);
+  for (; i < n; i++) rnnBackwardLanes(act, slope, <usize>i << 2, h, dh, dPre, false);
+}
+
+// @ts-ignore: decorator
+@inline function lstmForwardLanes(Hb: usize, g: usize, o: usize, xg: usize, hg: usize, cPrev: usize,
+  gates: usize, c: usize, h: usize, wide: bool): void {
+  const p = g + o;
+  const gi = sigmoidV(f32x4.add(ld(xg + p, wide), ld(hg + p, wide)));
+  const gf = sigmoidV(f32x4.add(ld(xg + p + Hb, wide), ld(hg + p + Hb, wide)));
+  const gg = tanhV(f32x4.add(ld(xg + p + 2 * Hb, wide), ld(hg + p + 2 * Hb, wide)));
+  const go = sigmoidV(f32x4.add(ld(xg + p + 3 * Hb, wide), ld(hg + p + 3 * Hb, wide)));
+  st(gates + p, gi, wide); st(gates + p + Hb, gf, wide); st(gates + p + 2 * Hb, gg, wide); st(gates + p + 3 * Hb, go, wide);
+  const cv = f32x4.add(f32x4.mul(gf, ld(cPrev + o, wide)), f32x4.mul(gi, gg));
+  st(c + o, cv, wide);
+  st(h + o, f32x4.mul(go, tanhV(cv)), wide);
+}
+
+// xg, hg, gates: [B, 4H] (i,f,g,o); cPrev, c, h: [B, H].
+export function lstmCellForward(B: i32, H: i32, xg: usize, hg: usize, cPrev: usize, gates: usize, c: usize, h: usize): void {
+  const Hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const g = <usize>b * 4 * Hb, s = <usize>b * Hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) lstmForwardLanes(Hb, g, <usize>j << 2, xg, hg, cPrev + s, gates, c + s, h + s, true);
+    for (; j < H; j++) lstmForwardLanes(Hb, g, <usize>j << 2, xg, hg, cPrev + s, gates, c + s, h + s, false);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lstmBackwardLanes(Hb: usize, g: usize, o: usize, gates: usize, cPrev: usize, c: usize,
+  dh: usize, dc: usize, dPre: usize, wide: bool): void {
+  const one = f32x4.splat(1.0);
+  const p = g + o;
+  const gi = ld(gates + p, wide), gf = ld(gates + p + Hb, wide);
+  const gg = ld(gates + p + 2 * Hb, wide), go = ld(gates + p + 3 * Hb, wide);
+  const tc = tanhV(ld(c + o, wide));
+  const dhv = ld(dh + o, wide);
+  const dcv = f32x4.add(ld(dc + o, wide), f32x4.mul(f32x4.mul(dhv, go), f32x4.sub(one, f32x4.mul(tc, tc))));
+  st(dPre + p, f32x4.mul(f32x4.mul(dcv, gg), f32x4.mul(gi, f32x4.sub(one, gi))), wide);
+  st(dPre + p + Hb, f32x4.mul(f32x4.mul(dcv, ld(cPrev + o, wide)), f32x4.mul(gf, f32x4.sub(one, gf))), wide);
+  st(dPre + p + 2 * Hb, f32x4.mul(f32x4.mul(dcv, gi), f32x4.sub(one, f32x4.mul(gg, gg))), wide);
+  st(dPre + p + 3 * Hb, f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(go, f32x4.sub(one, go))), wide);
+  st(dc + o, f32x4.mul(dcv, gf), wide);
+}
+
+// gates, dPre: [B, 4H]; cPrev, c, dh, dc: [B, H]; dc is read, then overwritten with dL/dcPrev.
+export function lstmCellBackward(B: i32, H: i32, gates: usize, cPrev: usize, c: usize, dh: usize, dc: usize, dPre: usize): void {
+  const Hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const g = <usize>b * 4 * Hb, s = <usize>b * Hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) lstmBackwardLanes(Hb, g, <usize>j << 2, gates, cPrev + s, c + s, dh + s, dc + s, dPre, true);
+    for (; j < H; j++) lstmBackwardLanes(Hb, g, <usize>j << 2, gates, cPrev + s, c + s, dh + s, dc + s, dPre, false);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gruForwardLanes(Hb: usize, g: usize, o: usize, xg: usize, hg: usize, hPrev: usize,
+  gates: usize, h: usize, wide: bool): void {
+  const p = g + o;
+  const r = sigmoidV(f32x4.add(ld(xg + p, wide), ld(hg + p, wide)));
+  const z = sigmoidV(f32x4.add(ld(xg + p + Hb, wide), ld(hg + p + Hb, wide)));
+  const n = tanhV(f32x4.add(ld(xg + p + 2 * Hb, wide), f32x4.mul(r, ld(hg + p + 2 * Hb, wide))));
+  st(gates + p, r, wide); st(gates + p + Hb, z, wide); st(gates + p + 2 * Hb, n, wide);
+  // (1 - z) n + z hPrev
+  st(h + o, f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1.0), z), n), f32x4.mul(z, ld(hPrev + o, wide))), wide);
+}
+
+// xg, hg, gates: [B, 3H] (r,z,n); hPrev, h: [B, H].
+export function gruCellForward(B: i32, H: i32, xg: usize, hg: usize, hPrev: usize, gates: usize, h: usize): void {
+  const Hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const g = <usize>b * 3 * Hb, s = <usize>b * Hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) gruForwardLanes(Hb, g, <usize>j << 2, xg, hg, hPrev + s, gates, h + s, true);
+    for (; j < H; j++) gruForwardLanes(Hb, g, <usize>j << 2, xg, hg, hPrev + s, gates, h + s, false);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gruBackwardLanes(Hb: usize, g: usize, o: usize, gates: usize, hg: usize, hPrev: usize,
+  dh: usize, dXg: usize, dHg: usize, dhPrev: usize, wide: bool): void {
+  const one = f32x4.splat(1.0);
+  const p = g + o;
+  const r = ld(gates + p, wide), z = ld(gates + p + Hb, wide), n = ld(gates + p + 2 * Hb, wide);
+  const dhv = ld(dh + o, wide);
+  const dnPre = f32x4.mul(f32x4.mul(dhv, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
+  const drPre = f32x4.mul(f32x4.mul(dnPre, ld(hg + p + 2 * Hb, wide)), f32x4.mul(r, f32x4.sub(one, r)));
+  const dzPre = f32x4.mul(f32x4.mul(dhv, f32x4.sub(ld(hPrev + o, wide), n)), f32x4.mul(z, f32x4.sub(one, z)));
+  st(dXg + p, drPre, wide); st(dXg + p + Hb, dzPre, wide); st(dXg + p + 2 * Hb, dnPre, wide);
+  st(dHg + p, drPre, wide); st(dHg + p + Hb, dzPre, wide); st(dHg + p + 2 * Hb, f32x4.mul(dnPre, r), wide);
+  st(dhPrev + o, f32x4.mul(dhv, z), wide);
+}
+
+// gates, hg, dXg, dHg: [B, 3H]; hPrev, dh, dhPrev: [B, H] (dhPrev: only the direct path z * dh).
+export function gruCellBackward(B: i32, H: i32, gates: usize, hg: usize, hPrev: usize, dh: usize,
+  dXg: usize, dHg: usize, dhPrev: usize): void {
+  const Hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const g = <usize>b * 3 * Hb, s = <usize>b * Hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) gruBackwardLanes(Hb, g, <usize>j << 2, gates, hg, hPrev + s, dh + s, dXg, dHg, dhPrev + s, true);
+    for (; j < H; j++) gruBackwardLanes(Hb, g, <usize>j << 2, gates, hg, hPrev + s, dh + s, dXg, dHg, dhPrev + s, false);
+  }
+}

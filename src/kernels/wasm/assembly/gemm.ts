@@ -1,0 +1,226 @@
+// C[M,N] = alpha * op(A)[M,K] · op(B)[K,N] + beta * C, float32, row-major (see kernels.ts).
+//
+// Blocked like BLIS: op(B) is packed whole into K-blocks of KC rows, each block cut into
+// slivers of NR = 8 columns stored k-major ([kc][8]); per block of MC rows, op(A) is packed into
+// slivers of MR = 4 rows ([kc][4]). The micro-kernel keeps a 4x8 tile of C in eight f32x4
+// accumulators and per k does 2 vector loads of B, 4 splat loads of A and 8 multiply-adds.
+// Packing pads edges with zeros, so the micro-kernel never branches inside its k loop.
+// A recurrent layer packs W_hh once per sequence and calls gemmPacked at every step.
+
+// @ts-ignore: decorator
+@inline export const MR = 4;
+// @ts-ignore: decorator
+@inline export const NR = 8;
+// @ts-ignore: decorator
+@inline export const KC = 256;
+// @ts-ignore: decorator
+@inline export const MC = 128;
+
+/** Floats of the A-packing buffer gemmPacked needs. */
+export function packedAFloats(): i32 {
+  return MC * KC;
+}
+
+/** Floats of a packed op(B) with K rows and N columns. */
+export function packedBFloats(N: i32, K: i32): i32 {
+  return K * ((N + NR - 1) & ~(NR - 1));
+}
+
+// Edge tiles are computed into this scratch tile, then the valid part is copied to C.
+const edgeTile: usize = memory.data(MR * NR * 4, 16);
+
+/**
+ * Packs op(B) (op(B): [K,N]; transB: B stored [N,K], else [K,N]) into `out`
+ * (packedBFloats(N, K) floats): block pc, sliver s, step k, lane c at
+ * out[pc*N8 + s*kc*8 + k*8 + c] = op(B)[pc + k, s*8 + c].
+ */
+export function packB(transB: bool, N: i32, K: i32, B: usize, out: usize): void {
+  const N8 = (N + NR - 1) & ~(NR - 1);
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const block = out + ((<usize>pc * N8) << 2);
+    for (let j0 = 0; j0 < N; j0 += NR) {
+      const sliver = block + ((<usize>(j0 >> 3) * kc * NR) << 2);
+      const cols = min(NR, N - j0);
+      if (transB) packRowsTransposed(B, K, j0, cols, pc, kc, sliver, NR);
+      else packRowSegments(B, N, j0, cols, pc, kc, sliver, NR);
+    }
+  }
+}
+
+/**
+ * Packs rows [i0, i0+rows) and steps [pc, pc+kc) of op(A) (op(A): [M,K]; transA: A stored
+ * [K,M]) into slivers of MR rows: out[s*kc*4 + k*4 + r] = op(A)[i0 + s*4 + r, pc + k].
+ */
+function packA(transA: bool, M: i32, K: i32, A: usize, i0: i32, rows: i32, pc: i32, kc: i32, out: usize): void {
+  for (let s = 0; s < rows; s += MR) {
+    const sliver = out + ((<usize>(s >> 2) * kc * MR) << 2);
+    const lanes = min(MR, rows - s);
+    if (transA) packRowSegments(A, M, i0 + s, lanes, pc, kc, sliver, MR);
+    else packRowsTransposed(A, K, i0 + s, lanes, pc, kc, sliver, MR);
+  }
+}
+
+// Lane c of step k is src[(pc + k) * ld + first + c]: each step's lanes are contiguous.
+function packRowSegments(src: usize, ld: i32, first: i32, lanes: i32, pc: i32, kc: i32, out: usize, width: i32): void {
+  const wb = <usize>width << 2;
+  for (let k = 0; k < kc; k++) {
+    const from = src + ((<usize>(pc + k) * ld + first) << 2);
+    const to = out + <usize>k * wb;
+    if (lanes == width) {
+      v128.store(to, v128.load(from));
+      if (width == 8) v128.store(to, v128.load(from, 16), 16);
+    } else {
+      for (let c = 0; c < lanes; c++) store<f32>(to + (<usize>c << 2), load<f32>(from + (<usize>c << 2)));
+      for (let c = lanes; c < width; c++) store<f32>(to + (<usize>c << 2), 0);
+    }
+  }
+}
+
+// Lane c of step k is src[(first + c) * ld + pc + k]: each lane is a contiguous row of src,
+// so four rows are read four steps at a time and transposed in registers.
+function packRowsTransposed(src: usize, ld: i32, first: i32, lanes: i32, pc: i32, kc: i32, out: usize, width: i32): void {
+  const wb = <usize>width << 2;
+  let c0 = 0;
+  for (; c0 + 4 <= lanes; c0 += 4) {
+    const r0 = src + ((<usize>(first + c0) * ld + pc) << 2);
+    const ldb = <usize>ld << 2;
+    const dst = out + (<usize>c0 << 2);
+    let k = 0;
+    for (; k + 4 <= kc; k += 4) {
+      const o = <usize>k << 2;
+      const a = v128.load(r0 + o), b = v128.load(r0 + ldb + o);
+      const c = v128.load(r0 + 2 * ldb + o), d = v128.load(r0 + 3 * ldb + o);
+      const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5), t1 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+      const t2 = i32x4.shuffle(a, b, 2, 6, 3, 7), t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+      const q = dst + <usize>k * wb;
+      v128.store(q, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+      v128.store(q + wb, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+      v128.store(q + 2 * wb, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+      v128.store(q + 3 * wb, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+    }
+    for (; k < kc; k++) {
+      const o = <usize>k << 2;
+      const q = dst + <usize>k * wb;
+      for (let c = 0; c < 4; c++) store<f32>(q + (<usize>c << 2), load<f32>(r0 + <usize>c * ldb + o));
+    }
+  }
+  for (let c = c0; c < width; c++) {
+    const dst = out + (<usize>c << 2);
+    if (c < lanes) {
+      const row = src + ((<usize>(first + c) * ld + pc) << 2);
+      for (let k = 0; k < kc; k++) store<f32>(dst + <usize>k * wb, load<f32>(row + (<usize>k << 2)));
+    } else {
+      for (let k = 0; k < kc; k++) store<f32>(dst + <usize>k * wb, 0);
+    }
+  }
+}
+
+// How a tile is written back: 0: C = alpha·acc; 1: C = alpha·acc + beta·C; 2: C += alpha·acc.
+// @ts-ignore: decorator
+@inline function writeRow(to: usize, acc0: v128, acc1: v128, alpha: v128, beta: v128, mode: i32): void {
+  let v0 = f32x4.mul(acc0, alpha), v1 = f32x4.mul(acc1, alpha);
+  if (mode == 1) {
+    v0 = f32x4.add(v0, f32x4.mul(v128.load(to), beta));
+    v1 = f32x4.add(v1, f32x4.mul(v128.load(to, 16), beta));
+  } else if (mode == 2) {
+    v0 = f32x4.add(v0, v128.load(to));
+    v1 = f32x4.add(v1, v128.load(to, 16));
+  }
+  v128.store(to, v0);
+  v128.store(to, v1, 16);
+}
+
+// acc + x·y: one fused instruction in the relaxed-SIMD build (dist/wasm/rnnkit-relaxed.wasm),
+// a multiply and an add otherwise. The condition is a compile-time constant.
+// @ts-ignore: decorator
+@inline function madd(x: v128, y: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, y, acc);
+  return f32x4.add(acc, f32x4.mul(x, y));
+}
+
+// One MR x NR tile: C[0..rows, 0..cols] (row stride ldc bytes) from packed slivers a and b.
+function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
+  alpha: f32, beta: f32, mode: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const end = a + ((<usize>kc * MR) << 2);
+  while (a < end) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    a += MR << 2;
+    b += NR << 2;
+  }
+  const al = f32x4.splat(alpha), be = f32x4.splat(beta);
+  if (rows == MR && cols == NR) {
+    writeRow(c, c00, c01, al, be, mode);
+    writeRow(c + ldc, c10, c11, al, be, mode);
+    writeRow(c + 2 * ldc, c20, c21, al, be, mode);
+    writeRow(c + 3 * ldc, c30, c31, al, be, mode);
+    return;
+  }
+  const t = edgeTile;
+  v128.store(t, f32x4.mul(c00, al)); v128.store(t, f32x4.mul(c01, al), 16);
+  v128.store(t, f32x4.mul(c10, al), 32); v128.store(t, f32x4.mul(c11, al), 48);
+  v128.store(t, f32x4.mul(c20, al), 64); v128.store(t, f32x4.mul(c21, al), 80);
+  v128.store(t, f32x4.mul(c30, al), 96); v128.store(t, f32x4.mul(c31, al), 112);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      const to = c + <usize>r * ldc + (<usize>j << 2);
+      const v = load<f32>(t + ((<usize>(r * NR + j)) << 2));
+      if (mode == 0) store<f32>(to, v);
+      else if (mode == 1) store<f32>(to, v + beta * load<f32>(to));
+      else store<f32>(to, v + load<f32>(to));
+    }
+  }
+}
+
+function scaleC(size: i32, beta: f32, C: usize): void {
+  if (beta == 1) return;
+  if (beta == 0) { memory.fill(C, 0, <usize>size << 2); return; }
+  for (let i = 0; i < size; i++) store<f32>(C + (<usize>i << 2), load<f32>(C + (<usize>i << 2)) * beta);
+}
+
+/**
+ * C = alpha·op(A)·op(B) + beta·C with op(B) already packed by packB(_, N, K, _, pb).
+ * aBuf: packedAFloats() floats of scratch.
+ */
+export function gemmPacked(transA: bool, M: i32, N: i32, K: i32, alpha: f32, A: usize, pb: usize,
+  beta: f32, C: usize, aBuf: usize): void {
+  if (M <= 0 || N <= 0) return;
+  if (K == 0 || alpha == 0) { scaleC(M * N, beta, C); return; }
+  const N8 = (N + NR - 1) & ~(NR - 1);
+  const ldc = <usize>N << 2;
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const mode = pc > 0 || beta == 1 ? 2 : beta == 0 ? 0 : 1;
+    const block = pb + ((<usize>pc * N8) << 2);
+    for (let ic = 0; ic < M; ic += MC) {
+      const mc = min(MC, M - ic);
+      packA(transA, M, K, A, ic, mc, pc, kc, aBuf);
+      for (let j0 = 0; j0 < N; j0 += NR) {
+        const bs = block + ((<usize>(j0 >> 3) * kc * NR) << 2);
+        const cols = min(NR, N - j0);
+        for (let i0 = 0; i0 < mc; i0 += MR) {
+          const as = aBuf + ((<usize>(i0 >> 2) * kc * MR) << 2);
+          const cp = C + <usize>(ic + i0) * ldc + (<usize>j0 << 2);
+          microKernel(kc, as, bs, cp, ldc, min(MR, mc - i0), cols, alpha, beta, mode);
+        }
+      }
+    }
+  }
+}
+
+/** Packs op(B) into bBuf (packedBFloats(N, K) floats) and runs gemmPacked. */
+export function gemmWith(transA: bool, transB: bool, M: i32, N: i32, K: i32, alpha: f32, A: usize, B: usize,
+  beta: f32, C: usize, aBuf: usize, bBuf: usize): void {
+  if (M > 0 && N > 0 && K > 0 && alpha != 0) packB(transB, N, K, B, bBuf);
+  gemmPacked(transA, M, N, K, alpha, A, bBuf, beta, C, aBuf);
+}

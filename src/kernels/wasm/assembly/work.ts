@@ -1,0 +1,32 @@
+// The kernels' own scratch memory (packed panels, gate buffers): one block from the heap,
+// replaced by a larger one when a call needs more, so steady-state calls allocate nothing.
+// Each exported entry point sizes its whole need first, calls ensureWork once, then carves.
+
+let workBase: usize = 0;
+let workCapacity: usize = 0;
+let workTop: usize = 0;
+
+/** Makes at least `bytes` (plus alignment slack) available and resets the carving point. */
+export function ensureWork(bytes: usize): void {
+  const need = bytes + 64;
+  if (need > workCapacity) {
+    if (workBase != 0) heap.free(workBase);
+    const capacity = max(need, workCapacity + (workCapacity >> 1));
+    workBase = heap.alloc(capacity);
+    workCapacity = capacity;
+  }
+  workTop = (workBase + 63) & ~<usize>63;
+}
+
+/** Next `floats` float32 slots of the work block, 64-byte aligned. */
+export function carve(floats: i32): usize {
+  const p = workTop;
+  workTop = (p + (<usize>floats << 2) + 63) & ~<usize>63;
+  return p;
+}
+
+/** Bytes to ask ensureWork for so that carving these float counts fits. */
+// @ts-ignore: decorator
+@inline export function slot(floats: i32): usize {
+  return ((<usize>floats << 2) + 63) & ~<usize>63;
+}

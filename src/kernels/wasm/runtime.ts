@@ -1,0 +1,30 @@
+import type { Activation, Buf } from '../kernels.js';
+import { wasm } from './loader.js';
+import { WasmMemory } from './memory.js';
+
+// The loaded module and its memory, created on first use so that importing the backend costs
+// nothing when another backend is selected.
+
+let memory: WasmMemory | null = null;
+
+export function runtime(): WasmMemory {
+  memory ??= new WasmMemory(wasm());
+  return memory;
+}
+
+/** Activation codes shared with ./assembly/elementwise.ts. */
+export function activationCode(act: Activation): number {
+  switch (act) {
+    case 'tanh': return 0;
+    case 'sigmoid': return 1;
+    case 'relu': return 2;
+    case 'leaky_relu': return 3;
+    case 'identity': return 4;
+  }
+}
+
+/** True when every given buffer is float32 (the wasm kernels' only type; others go to js). */
+export function allF32(...bufs: (Buf | null | undefined)[]): boolean {
+  for (const b of bufs) if (b && !(b instanceof Float32Array)) return false;
+  return true;
+}

@@ -1,0 +1,126 @@
+import type { Buf, Kernels, SequenceContext, SequenceGrads, SequenceSpec, SequenceWeights } from '../kernels.js';
+import { jsKernels } from '../js/index.js';
+import { activationCode, allF32, runtime } from './runtime.js';
+
+// Host side of the whole-layer recurrent kernels (./assembly/sequence.ts): x, the weights and
+// the initial state are copied in once per sequence, every step runs inside wasm, and out, hN,
+// cN are copied out at the end. With keepForBackward the activations BPTT needs (hAll, cAll,
+// gatesAll, hgAll, hRawAll, as in ../sequence.ts) stay in wasm memory in a block of their own,
+// which sequenceBackward frees; a FinalizationRegistry frees it if backward never runs.
+// Float64 calls go to the js reference driver.
+
+type F32 = Float32Array;
+
+const MODES = { rnn: 0, lstm: 1, gru: 2 } as const;
+
+/** Offsets of the saved activations inside a forward pass's block. */
+interface SavedPtrs { hAll: number; cAll: number; gatesAll: number; hgAll: number; hRawAll: number }
+
+class WasmSequenceContext implements SequenceContext {
+  block: number;
+  constructor(readonly spec: SequenceSpec, readonly x: F32, readonly w: SequenceWeights, block: number,
+    readonly saved: SavedPtrs) {
+    this.block = block;
+  }
+}
+
+const unfreed = new FinalizationRegistry<number>((block) => runtime().ex.free(block));
+
+function sizes(spec: SequenceSpec) {
+  const { mode, T, B, H } = spec;
+  const GH = (mode === 'rnn' ? 1 : mode === 'lstm' ? 4 : 3) * H, N = T * B;
+  return { GH, N };
+}
+
+function savedFloats(spec: SequenceSpec, hasProjection: boolean): number[] {
+  const { mode, T, B, H, P } = spec;
+  const { GH, N } = sizes(spec);
+  return [(T + 1) * B * P, mode === 'lstm' ? (T + 1) * B * H : 0, mode === 'rnn' ? 0 : N * GH,
+    mode === 'gru' ? N * GH : 0, hasProjection ? N * H : 0];
+}
+
+function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | null, w: SequenceWeights,
+  out: Buf, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null {
+  if (!allF32(x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr, out, hN, cN)) {
+    return jsKernels.sequenceForward(spec, x, h0, c0, w, out, hN, cN, keepForBackward);
+  }
+  const { mode, T, B, I, H, P, rows } = spec;
+  const { GH, N } = sizes(spec);
+  const mem = runtime();
+  const isLstm = mode === 'lstm';
+  const saved = savedFloats(spec, w.wHr !== null);
+  const [px, ph0, pc0, pwIh, pwHh, pbIh, pbHh, pwHr, prows, pout, ...scratchSaved] = mem.scratch(
+    N * I, h0 ? B * P : 0, c0 && isLstm ? B * H : 0, GH * I, GH * P, w.bIh ? GH : 0, w.bHh ? GH : 0,
+    w.wHr ? P * H : 0, rows ? T * B : 0, N * P, ...(keepForBackward ? [] : saved));
+  const block = keepForBackward ? mem.block(...saved) : null;
+  const [hAll, cAll, gatesAll, hgAll, hRawAll] = block ? block.ptrs : scratchSaved;
+  mem.put(px, x as F32, N * I);
+  if (h0) mem.put(ph0, h0 as F32, B * P);
+  if (c0 && isLstm) mem.put(pc0, c0 as F32, B * H);
+  mem.put(pwIh, w.wIh as F32, GH * I);
+  mem.put(pwHh, w.wHh as F32, GH * P);
+  if (w.bIh) mem.put(pbIh, w.bIh as F32, GH);
+  if (w.bHh) mem.put(pbHh, w.bHh as F32, GH);
+  if (w.wHr) mem.put(pwHr, w.wHr as F32, P * H);
+  if (rows) mem.put(prows, rows, T * B);
+
+  mem.ex.sequenceForward(MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
+    px, ph0, pc0, pwIh, pwHh, pbIh, pbHh, pwHr, prows, pout, hAll, cAll, gatesAll, hgAll, hRawAll);
+
+  mem.get(pout, out as F32, N * P);
+  mem.get(hAll + T * B * P * 4, hN as F32, B * P);
+  if (cN && isLstm) mem.get(cAll + T * B * H * 4, cN as F32, B * H);
+  if (!block) return null;
+  const ctx = new WasmSequenceContext(spec, x as F32, w, block.base, { hAll, cAll, gatesAll, hgAll, hRawAll });
+  unfreed.register(ctx, block.base, ctx);
+  return ctx;
+}
+
+function sequenceBackward(ctx: SequenceContext, dOut: Buf, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void {
+  if (!(ctx instanceof WasmSequenceContext)) return jsKernels.sequenceBackward(ctx, dOut, dhN, dcN, grads);
+  const { spec, x, w, saved } = ctx;
+  if (!ctx.block) throw new Error(`wasm ${spec.mode} layer: sequenceBackward ran twice for one forward pass (its saved activations are already freed)`);
+  const g = grads;
+  if (!allF32(dOut, dhN, dcN, g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr)) {
+    throw new Error(`wasm ${spec.mode} layer: gradients must be Float32Array like the float32 forward pass`);
+  }
+  const { mode, T, B, I, H, P, rows } = spec;
+  const { GH, N } = sizes(spec);
+  const mem = runtime();
+  const isLstm = mode === 'lstm';
+  const [px, pwIh, pwHh, pwHr, prows, pdOut, pdh, pdc, pdx, pdWIh, pdWHh, pdBIh, pdBHh, pdWHr] = mem.scratch(
+    N * I, GH * I, GH * P, w.wHr ? P * H : 0, rows ? T * B : 0, N * P, B * P, isLstm ? B * H : 0,
+    g.dx ? N * I : 0, g.dWIh ? GH * I : 0, g.dWHh ? GH * P : 0, g.dBIh ? GH : 0, g.dBHh ? GH : 0,
+    g.dWHr && w.wHr ? P * H : 0);
+  mem.put(px, x, N * I);
+  mem.put(pwIh, w.wIh as F32, GH * I);
+  mem.put(pwHh, w.wHh as F32, GH * P);
+  if (w.wHr) mem.put(pwHr, w.wHr as F32, P * H);
+  if (rows) mem.put(prows, rows, T * B);
+  mem.put(pdOut, dOut as F32, N * P);
+  mem.put(pdh, dhN as F32, B * P);
+  if (isLstm) {
+    if (dcN) mem.put(pdc, dcN as F32, B * H);
+    else mem.f32.fill(0, pdc >>> 2, (pdc >>> 2) + B * H);
+  }
+
+  mem.ex.sequenceBackward(MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
+    px, pwIh, pwHh, pwHr, prows, saved.hAll, saved.cAll, saved.gatesAll, saved.hgAll, saved.hRawAll,
+    pdOut, pdh, pdc, pdx, pdWIh, pdWHh, pdBIh, pdBHh, pdWHr);
+
+  unfreed.unregister(ctx);
+  mem.ex.free(ctx.block);
+  ctx.block = 0;
+  if (g.dh0) mem.addTo(pdh, g.dh0 as F32, B * P);
+  if (g.dc0 && isLstm) mem.addTo(pdc, g.dc0 as F32, B * H);
+  if (g.dx) mem.addTo(pdx, g.dx as F32, N * I);
+  if (g.dWIh) mem.addTo(pdWIh, g.dWIh as F32, GH * I);
+  if (g.dWHh) mem.addTo(pdWHh, g.dWHh as F32, GH * P);
+  if (g.dBIh) mem.addTo(pdBIh, g.dBIh as F32, GH);
+  if (g.dBHh) mem.addTo(pdBHh, g.dBHh as F32, GH);
+  if (g.dWHr && w.wHr) mem.addTo(pdWHr, g.dWHr as F32, P * H);
+}
+
+export const wasmSequenceKernels: Pick<Kernels, 'sequenceForward' | 'sequenceBackward'> = {
+  sequenceForward, sequenceBackward,
+};
