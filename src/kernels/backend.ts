@@ -2,12 +2,10 @@ import type { Kernels } from './kernels.js';
 import { jsKernels } from './js/index.js';
 import { wasmKernels } from './wasm/index.js';
 import { wasm } from './wasm/loader.js';
-import { nativeKernels } from './native/index.js';
 
 // The backend in use: RNNKIT_BACKEND or setBackend() choose one; otherwise wasm when its module
 // loads on this engine (SIMD, built by `npm run build`), else the js reference.
 const registry = new Map<string, Kernels>([['js', jsKernels], ['wasm', wasmKernels]]);
-if (nativeKernels) registry.set('native', nativeKernels);
 let current: Kernels | null = null;
 
 export function kernels(): Kernels {
