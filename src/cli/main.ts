@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerPlot } from './commands/plot.js';
 import { registerSample } from './commands/sample.js';
 import { registerTrain } from './commands/train.js';
@@ -18,6 +19,7 @@ registerTrain(program);
 registerSample(program);
 registerEval(program);
 registerPlot(program);
+registerExport(program);
 
 try {
   await program.parseAsync(process.argv);
