@@ -1,4 +1,5 @@
-// Training math: losses, optimisers, gradient clipping, learning-rate schedules.
+// Training: losses, optimisers, gradient clipping, learning-rate schedules, the training loop and
+// fit() on top of it, metrics, history, progress and checkpoints.
 export { type Reduction } from './losses/reduction.js';
 export { crossEntropy, type CrossEntropyOptions } from './losses/crossEntropy.js';
 export { binaryCrossEntropyWithLogits, type BceWithLogitsOptions } from './losses/bce.js';
@@ -25,3 +26,12 @@ export {
 } from './loop.js';
 export { NonFiniteError } from './guards.js';
 export { saveCheckpoint, loadCheckpoint, type CheckpointData } from './checkpoint.js';
+export { fit, type FitOptions, type FitResult, type FitLossResult, type FitEvalResult, type FitValidation,
+  type FitEarlyStopping, type FitCallbacks, type FitCheckpoint, type FitStepInfo, type FitStopReason } from './fit.js';
+export { batchesOf, fixedBatches, type BatchSource, type BatchesOfOptions } from './batch-source.js';
+export { History, historyPaths, type HistoryRow, type HistoryJSON } from './history.js';
+export {
+  accuracy, StreamingMean, MetricAccumulator,
+  type AccuracyCounts, type AccuracyOptions, type StreamingMeanState, type BatchReport, type MetricAccumulatorState,
+} from './metrics.js';
+export { createProgress, type Progress, type ProgressUpdate, type ProgressBudget } from './progress.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../io/atomic-write.js';
+import { History } from '../../train/history.js';
 
 /** One point of the learning curve, recorded at each evaluation. */
 export interface CurvePoint {
@@ -10,24 +10,26 @@ export interface CurvePoint {
   lr: number;
 }
 
+/** The curve's CSV; its JSON twin (learning-curve.json) is written beside it. */
 export const CURVE_FILE = 'learning-curve.csv';
+
+export function curveHistory(points: readonly CurvePoint[]): History {
+  return new History(points.map((p) => ({ step: p.step, tokens: p.tokens, train_loss: p.trainLoss, val_loss: p.valLoss, lr: p.lr })));
+}
 
 /** Rewrites the whole curve atomically, so a resumed run never leaves duplicated or torn rows. */
 export function writeCurveFiles(outDir: string, points: readonly CurvePoint[]): void {
-  const rows = points.map((p) => [p.step, p.tokens, fmt(p.trainLoss), fmt(p.valLoss), p.lr].join(','));
-  writeFileAtomic(join(outDir, CURVE_FILE), ['step,tokens,train_loss,val_loss,lr', ...rows].join('\n') + '\n');
+  curveHistory(points).write(join(outDir, CURVE_FILE));
 }
 
 export function readCurveCsv(text: string, source: string): CurvePoint[] {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  if (lines[0] !== 'step,tokens,train_loss,val_loss,lr') throw new Error(`${source}: not an rnnkit learning curve (unexpected header '${lines[0] ?? ''}')`);
-  return lines.slice(1).map((line, i) => {
-    const v = line.split(',').map(Number);
-    if (v.length !== 5 || v.some((x) => Number.isNaN(x) && x !== v[2])) throw new Error(`${source}: line ${i + 2} is not 5 numbers: '${line}'`);
-    return { step: v[0], tokens: v[1], trainLoss: v[2], valLoss: v[3], lr: v[4] };
+  const history = History.fromCSV(text, source);
+  const columns = history.columns;
+  const expected = ['step', 'tokens', 'train_loss', 'val_loss', 'lr'];
+  if (columns.join() !== expected.join()) throw new Error(`${source}: not a character-model learning curve (columns ${columns.join(',')}, expected ${expected.join(',')})`);
+  return history.rows.map((r, i) => {
+    const p = { step: r.step, tokens: r.tokens!, trainLoss: r.train_loss!, valLoss: r.val_loss!, lr: r.lr! };
+    if ([p.tokens, p.valLoss, p.lr].some((x) => x === undefined || Number.isNaN(x))) throw new Error(`${source}: line ${i + 2} lacks tokens, val_loss or lr`);
+    return p;
   });
-}
-
-function fmt(x: number): string {
-  return Number.isFinite(x) ? x.toFixed(5) : 'NaN';
 }

@@ -5,7 +5,7 @@ import { readTextCorpus } from '../../data/text-corpus.js';
 import { CHARLM_DEFAULTS, CHECKPOINT_FILE } from '../../apps/charlm/train.js';
 import { loadCheckpoint } from '../../train/checkpoint.js';
 import { OPTIMIZER_NAMES } from '../../train/optim/create.js';
-import { createProgress } from '../progress.js';
+import { createProgress } from '../../train/progress.js';
 import { TrainRun, TrainWorkerError } from '../train-worker.js';
 import { choice, float, positiveInt, selectBackend, builtInTextPath, UsageError } from '../options.js';
 import { writeLearningCurvePlot } from './plot.js';
@@ -43,8 +43,8 @@ export function registerTrain(program: Command): void {
     .option('--eval-tokens <n>', `validation characters scored at each periodic evaluation (default ${d.evalTokens}; the final evaluation scores all)`, positiveInt('eval-tokens'))
     .option('--sample-every <n>', `print a sample every n steps, 0 = never (default ${d.sampleEvery})`, positiveInt('sample-every', 0))
     .option('--checkpoint-every <n>', `save a checkpoint every n steps (default ${d.checkpointEvery})`, positiveInt('checkpoint-every'))
-    .option('--backend <name>', 'compute backend (default: RNNKIT_BACKEND or js)')
-    .option('--threads <n>', 'worker threads (the js backend uses 1)', positiveInt('threads'))
+    .option('--backend <name>', 'compute backend: wasm or js (default: RNNKIT_BACKEND, else wasm when it loads)')
+    .option('--threads <n>', 'threads for backends that have them', positiveInt('threads'))
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'start afresh even if --out already holds a checkpoint (it is overwritten)')
     .option('--no-plot', 'do not write learning-curve.svg at the end')

@@ -2,6 +2,15 @@ import cliProgress from 'cli-progress';
 
 // Training progress: a live bar (step, loss, validation loss, rate, ETA) on a terminal, plain
 // periodic lines otherwise (logs, CI, pipes), with messages such as samples printed above it.
+// The budget object is read at every update, so a caller may fill in maxSteps once it is known
+// (fit() does after the first epoch of a data source of unknown length).
+
+export interface ProgressBudget {
+  maxSteps?: number;
+  maxSeconds?: number;
+  /** What itemsPerSecond counts, shown as '<unit>/s'; default 'tok' (characters, tokens). */
+  unit?: string;
+}
 
 export interface ProgressUpdate {
   step: number;
@@ -18,12 +27,12 @@ export interface Progress {
   stop(): void;
 }
 
-export function createProgress(budget: { maxSteps?: number; maxSeconds?: number }, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(budget: ProgressBudget, stream: NodeJS.WriteStream = process.stderr): Progress {
   return stream.isTTY ? new BarProgress(budget, stream) : new LineProgress(budget, stream);
 }
 
 // With a time budget the bar counts seconds; with a step budget, steps.
-function position(u: ProgressUpdate, budget: { maxSteps?: number; maxSeconds?: number }): { value: number; total: number } {
+function position(u: ProgressUpdate, budget: ProgressBudget): { value: number; total: number } {
   if (budget.maxSeconds !== undefined) {
     const bySteps = budget.maxSteps !== undefined ? u.step / budget.maxSteps : 0;
     const byTime = u.elapsedSeconds / budget.maxSeconds;
@@ -41,10 +50,10 @@ class BarProgress implements Progress {
   private bar: cliProgress.SingleBar | null = null;
   private valLoss: number | undefined;
 
-  constructor(private readonly budget: { maxSteps?: number; maxSeconds?: number }, stream: NodeJS.WriteStream) {
+  constructor(private readonly budget: ProgressBudget, stream: NodeJS.WriteStream) {
     this.bars = new cliProgress.MultiBar({
       stream,
-      format: 'step {step} |{bar}| loss {loss} | val {val} | {rate} tok/s | ETA {eta_formatted}',
+      format: `step {step} |{bar}| loss {loss} | val {val} | {rate} ${budget.unit ?? 'tok'}/s | ETA {eta_formatted}`,
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 50,
@@ -76,7 +85,7 @@ class LineProgress implements Progress {
   private lastPrint = 0;
   private valLoss: number | undefined;
 
-  constructor(private readonly budget: { maxSteps?: number; maxSeconds?: number }, private readonly stream: NodeJS.WriteStream) {}
+  constructor(private readonly budget: ProgressBudget, private readonly stream: NodeJS.WriteStream) {}
 
   validation(step: number, loss: number): void {
     this.valLoss = loss;
@@ -89,7 +98,7 @@ class LineProgress implements Progress {
     this.lastPrint = now;
     const { value, total } = position(u, this.budget);
     const pct = total > 0 ? ` (${Math.min(100, Math.floor((100 * value) / total))}%)` : '';
-    this.stream.write(`step ${u.step}${pct} loss ${fmtLoss(u.loss)} val ${fmtLoss(this.valLoss)} ${Math.round(u.itemsPerSecond)} tok/s ${Math.round(u.elapsedSeconds)}s\n`);
+    this.stream.write(`step ${u.step}${pct} loss ${fmtLoss(u.loss)} val ${fmtLoss(this.valLoss)} ${Math.round(u.itemsPerSecond)} ${this.budget.unit ?? 'tok'}/s ${Math.round(u.elapsedSeconds)}s\n`);
   }
 
   log(text: string): void {
