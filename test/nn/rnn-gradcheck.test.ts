@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GRU, LSTM, RNN, type RNNOptions } from '../../src/nn/rnn.js';
 import { GRUCell, LSTMCell, RNNCell } from '../../src/nn/cells.js';
@@ -42,7 +43,9 @@ function check(c: Case): void {
   const inputs: Record<string, Tensor> = { x, ...Object.fromEntries(m.namedParameters()) };
   if (h0) inputs.h0 = h0;
   if (c0) inputs.c0 = c0;
-  gradcheck(loss, inputs, { atol: 1e-7, rtol: 1e-5 });
+  const checked = gradcheck(loss, inputs, { atol: 1e-7, rtol: 1e-5 });
+  // Every value of x, of each parameter and of the initial states was compared.
+  assert.equal(checked, Object.values(inputs).reduce((n, t) => n + t.size, 0));
 }
 
 const cases: Case[] = [];
