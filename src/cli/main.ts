@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval.js';
+import { registerGradlab } from './commands/gradlab.js';
 import { registerExport } from './commands/export.js';
 import { registerPlot } from './commands/plot.js';
 import { registerSample } from './commands/sample.js';
@@ -19,6 +20,7 @@ registerTrain(program);
 registerSample(program);
 registerEval(program);
 registerPlot(program);
+registerGradlab(program);
 registerExport(program);
 
 try {

@@ -33,6 +33,12 @@ export interface SequenceWeights {
 export interface SequenceGrads {
   dx: Buf | null; dh0: Buf | null; dc0: Buf | null;
   dWIh: Buf | null; dWHh: Buf | null; dBIh: Buf | null; dBHh: Buf | null; dWHr: Buf | null;
+  /**
+   * Diagnostics (src/gradlab): [T, B, P] in time-major rows; row t*B + b receives the total
+   * gradient of the loss wrt h at time t of sequence b (from the output at t and from later
+   * steps), nothing past a sequence's end. Backends that do not set supportsDhSteps never see it.
+   */
+  dhSteps?: Buf | null;
 }
 
 /** What a forward pass keeps for its backward pass; opaque outside the backend that made it. */
@@ -42,6 +48,8 @@ export interface SequenceContext {
 
 export interface Kernels {
   readonly name: string;
+  /** True when sequenceBackward fills SequenceGrads.dhSteps; otherwise such layers run on the js reference. */
+  readonly supportsDhSteps?: boolean;
 
   /** Worker threads this backend may use (backends without threads leave this out). */
   setThreads?(n: number): void;

@@ -29,7 +29,7 @@ interface Saved extends SequenceContext {
   gatesAll: Buf | null; hgAll: Buf | null; hRawAll: Buf | null;
 }
 
-export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceForward' | 'sequenceBackward'> {
+export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceForward' | 'sequenceBackward' | 'supportsDhSteps'> {
   function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | null, w: SequenceWeights,
     out: Buf, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null {
     const { mode, T, B, I, H, P, rows } = spec;
@@ -126,6 +126,13 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
         const t = rows ? rows[s * B + b] : s * B + b;
         if (t >= 0) for (let j = 0; j < P; j++) dh[b * P + j] += dOut[t * P + j];
       }
+      // dh is now the total gradient wrt this step's state: what diagnostics ask for.
+      if (grads.dhSteps) {
+        for (let b = 0; b < B; b++) {
+          const t = rows ? rows[s * B + b] : s * B + b;
+          if (t >= 0) for (let j = 0; j < P; j++) grads.dhSteps[t * P + j] += dh[b * P + j];
+        }
+      }
       if (dProjAll) {
         dProjAll.set(dh, s * B * P);
         k.gemm(false, false, B, H, P, 1, dh, w.wHr!, 0, dhRaw);
@@ -180,7 +187,7 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
     if (g.dWHr) k.gemm(true, false, P, H, N, 1, dProjAll!, hRawAll!, 1, g.dWHr);
   }
 
-  return { sequenceForward, sequenceBackward };
+  return { sequenceForward, sequenceBackward, supportsDhSteps: true };
 }
 
 function addInto(dst: Buf, src: Buf): void {

@@ -1,5 +1,6 @@
-import type { Activation, SequenceSpec } from '../../kernels/kernels.js';
+import type { Activation, Buf, SequenceSpec } from '../../kernels/kernels.js';
 import { kernels } from '../../kernels/backend.js';
+import { jsKernels } from '../../kernels/js/index.js';
 import { needsGrad, record } from '../autograd.js';
 import { Tensor, allocate } from '../tensor.js';
 import { sliceFlat } from './basic.js';
@@ -46,6 +47,24 @@ export interface RecurrentResult {
   cN: Tensor | null;
 }
 
+/** One layer run as diagnostics see it (src/gradlab/state-grads.ts). */
+export interface ObservedLayerRun {
+  x: Tensor; h0: Tensor | null; c0: Tensor | null;
+  weights: RecurrentWeights; config: RecurrentConfig; spec: SequenceSpec;
+}
+
+/** Returns a [T, B, P] buffer for the backward pass to add dL/dh per time step into, or null. */
+export type LayerRunObserver = (run: ObservedLayerRun) => Buf | null;
+
+let layerObserver: LayerRunObserver | null = null;
+
+/** Installs the observer called by every recording layer run; returns the previous one. */
+export function setLayerRunObserver(observer: LayerRunObserver | null): LayerRunObserver | null {
+  const previous = layerObserver;
+  layerObserver = observer;
+  return previous;
+}
+
 export function gateCount(mode: CellMode): number {
   return mode === 'rnn' ? 1 : mode === 'lstm' ? 4 : 3;
 }
@@ -65,7 +84,6 @@ function stepRows(T: number, B: number, lengths: Int32Array | null, reverse: boo
 
 export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
   w: RecurrentWeights, cfg: RecurrentConfig): RecurrentResult {
-  const k = kernels();
   const [T, B, I] = x.shape;
   const H = cfg.hiddenSize;
   const P = w.wHr ? w.wHr.shape[0] : H;
@@ -82,7 +100,11 @@ export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
   const out = packed.subarray(0, N * P), hN = packed.subarray(N * P, N * P + B * P);
   const cN = isLstm ? packed.subarray(N * P + B * P) : null;
   const weights = { wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh?.data ?? null, bHh: w.bHh?.data ?? null, wHr: w.wHr?.data ?? null };
-  const ctx = k.sequenceForward(spec, x.data, h0?.data ?? null, c0?.data ?? null, weights, out, hN, cN, needsGrad(...inputs));
+  const keep = needsGrad(...inputs);
+  const dhSteps = keep && layerObserver ? layerObserver({ x, h0, c0, weights: w, config: cfg, spec }) : null;
+  // A backend that cannot fill dhSteps runs this one layer on the reference kernels.
+  const k = dhSteps && !kernels().supportsDhSteps ? jsKernels : kernels();
+  const ctx = k.sequenceForward(spec, x.data, h0?.data ?? null, c0?.data ?? null, weights, out, hN, cN, keep);
 
   const packedT = new Tensor(packed, [packed.length]);
   if (ctx) {
@@ -90,7 +112,7 @@ export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
     record(packedT, `${cfg.mode}-layer`, inputs, (g) => k.sequenceBackward(ctx,
       g.subarray(0, N * P), g.subarray(N * P, N * P + B * P), isLstm ? g.subarray(N * P + B * P) : null, {
         dx: grad(x), dh0: grad(h0), dc0: grad(c0), dWIh: grad(w.wIh), dWHh: grad(w.wHh),
-        dBIh: grad(w.bIh), dBHh: grad(w.bHh), dWHr: grad(w.wHr),
+        dBIh: grad(w.bIh), dBHh: grad(w.bHh), dWHr: grad(w.wHr), dhSteps,
       }));
   }
   return {
