@@ -1,6 +1,6 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { type CharLMTrainOptions, type CharLMTrainResult, trainCharLM } from '../apps/charlm/train.js';
-import { setBackend } from '../kernels/backend.js';
+import { kernels, setBackend } from '../kernels/backend.js';
 import type { StepInfo } from '../train/loop.js';
 
 // `rnnkit train` runs the training loop on a worker thread. The loop is synchronous, and a
@@ -15,6 +15,8 @@ interface TrainWorkerData {
   rnnkitTrainWorker: true;
   options: WorkerTrainOptions;
   backend?: string;
+  /** Kernel threads the main thread's backend was set to (--threads, RNNKIT_THREADS or the cores). */
+  threads?: number;
   /** stop[0] = 1 asks the loop to finish its step, save a checkpoint and return. */
   stop: Int32Array;
 }
@@ -45,7 +47,8 @@ export class TrainRun {
   readonly result: Promise<CharLMTrainResult>;
 
   constructor(options: WorkerTrainOptions, backend: string | undefined, events: TrainEvents) {
-    const data: TrainWorkerData = { rnnkitTrainWorker: true, options, backend, stop: this.stopFlag };
+    // The kernels' thread count was set on this thread (selectBackend); the worker has its own kernels.
+    const data: TrainWorkerData = { rnnkitTrainWorker: true, options, backend, threads: kernels().threads?.(), stop: this.stopFlag };
     const worker = new Worker(new URL(import.meta.url), { workerData: data });
     this.result = new Promise((resolve, reject) => {
       let settled = false;
@@ -75,6 +78,7 @@ function runInWorker(d: TrainWorkerData): void {
   const post = (m: WorkerMessage) => parentPort!.postMessage(m);
   try {
     if (d.backend) setBackend(d.backend);
+    if (d.threads !== undefined) kernels().setThreads?.(d.threads);
     const result = trainCharLM({
       ...d.options,
       onStep: (info) => post({ kind: 'step', info }),

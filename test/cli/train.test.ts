@@ -98,7 +98,7 @@ describe('rnnkit train', () => {
       [['--dropout', '1.5'], /--dropout takes a number from 0 to 0.99, got '1.5'/],
       [['--cell', 'foo'], /--cell must be one of lstm, gru, rnn, got 'foo'/],
       [['--steps', '-3'], /--steps/],
-      [['--threads', '4'], /--threads 4: the \w+ backend runs on one thread/],
+      [['--backend', 'js', '--threads', '4'], /--threads 4: the js backend runs on one thread/],
       [['--backend', 'quantum'], /unknown backend 'quantum': available are js/],
       [['--resume', '--force'], /--resume and --force contradict each other/],
       [['--resume'], /--resume: .*never has no checkpoint.safetensors to continue from/],

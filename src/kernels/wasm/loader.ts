@@ -1,5 +1,8 @@
 // Loads the compiled kernels (dist/wasm/rnnkit.wasm, or rnnkit-relaxed.wasm where the engine has
-// relaxed SIMD; both built from ./assembly by `npm run build`).
+// relaxed SIMD; all built from ./assembly by `npm run build`). Where shared memory is available
+// (Node; browsers when cross-origin isolated) the -threads builds are used instead: the same
+// code over an imported shared memory, so that the worker pool (./pool.ts) can run parts of a
+// kernel call on other threads; with one thread they compute exactly what the others do.
 // In Node the module is read and compiled synchronously on first use, so the backend can be
 // selected without any await; elsewhere (browsers) call `initWasm()` once before using it.
 
@@ -8,8 +11,10 @@ export interface WasmExports {
   memory: WebAssembly.Memory;
   alloc(bytes: number): number;
   free(ptr: number): void;
+  /** Team kernels (gemm, sequenceForward, sequenceBackward) end with (tid, nt); see ./pool.ts. */
   gemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number, A: number, B: number,
-    beta: number, C: number): void;
+    beta: number, C: number, tid: number, nt: number): void;
+  setWaitPolicy(spins: number, canWait: number): void;
   activationForward(act: number, slope: number, n: number, x: number, y: number): void;
   activationBackward(act: number, slope: number, n: number, y: number, dy: number, dx: number, accumulate: number): void;
   addRowVector(rows: number, cols: number, bias: number, y: number): void;
@@ -25,12 +30,19 @@ export interface WasmExports {
     dXg: number, dHg: number, dhPrev: number): void;
   sequenceForward(mode: number, T: number, B: number, I: number, H: number, P: number, act: number, slope: number,
     x: number, h0: number, c0: number, wIh: number, wHh: number, bIh: number, bHh: number, wHr: number, rows: number,
-    out: number, hAll: number, cAll: number, gatesAll: number, hgAll: number, hRawAll: number): void;
+    out: number, hAll: number, cAll: number, gatesAll: number, hgAll: number, hRawAll: number, tid: number, nt: number): void;
   sequenceBackward(mode: number, T: number, B: number, I: number, H: number, P: number, act: number, slope: number,
     x: number, wIh: number, wHh: number, wHr: number, rows: number,
     hAll: number, cAll: number, gatesAll: number, hgAll: number, hRawAll: number,
     dOut: number, dh: number, dc: number,
-    dx: number, dWIh: number, dWHh: number, dBIh: number, dBHh: number, dWHr: number): void;
+    dx: number, dWIh: number, dWHh: number, dBIh: number, dBHh: number, dWHr: number, tid: number, nt: number): void;
+}
+
+/** What the worker pool needs to run the same kernels on other threads. */
+export interface WasmShared {
+  module: WebAssembly.Module;
+  /** The shared memory; null when the engine has none (then there is only one thread). */
+  memory: WebAssembly.Memory | null;
 }
 
 // A module whose only function uses f32x4.relaxed_madd: it validates where relaxed SIMD is on
@@ -53,15 +65,33 @@ export function hasRelaxedSimd(): boolean {
   }
 }
 
-// RNNKIT_WASM_RELAXED=0 forces the plain SIMD build (to compare the two).
-const preferRelaxed = hasRelaxedSimd()
-  && (typeof process === 'undefined' || process.env?.RNNKIT_WASM_RELAXED !== '0');
-const wasmUrl = new URL(`../../../wasm/${preferRelaxed ? 'rnnkit-relaxed' : 'rnnkit'}.wasm`, import.meta.url);
-let loaded: WasmExports | null = null;
+// Must match --initialMemory / --maximumMemory of the -threads builds in package.json.
+const SHARED_PAGES = { initial: 16, maximum: 65536 };
 
-function imports(): WebAssembly.Imports {
+/** True when this engine can share a WebAssembly memory between threads. */
+export function hasSharedMemory(): boolean {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+// RNNKIT_WASM_RELAXED=0 forces the plain SIMD build (to compare the two).
+const env = typeof process !== 'undefined' ? process.env : undefined;
+const preferRelaxed = hasRelaxedSimd() && env?.RNNKIT_WASM_RELAXED !== '0';
+const shared = hasSharedMemory();
+const wasmUrl = new URL(`../../../wasm/rnnkit${preferRelaxed ? '-relaxed' : ''}${shared ? '-threads' : ''}.wasm`, import.meta.url);
+let loaded: WasmExports | null = null;
+let loadedShared: WasmShared | null = null;
+
+/** The imports of one instance; `memory` is the shared memory of the -threads builds. */
+export function wasmImports(memory: WebAssembly.Memory | null): WebAssembly.Imports {
   return {
     env: {
+      ...(memory ? { memory } : {}),
       abort(_msg: number, _file: number, line: number, column: number): never {
         throw new Error(`rnnkit wasm kernels aborted (assembly line ${line}:${column}); this is a bug in src/kernels/wasm/assembly`);
       },
@@ -69,8 +99,17 @@ function imports(): WebAssembly.Imports {
   };
 }
 
+// A -threads build imports its (shared) memory; the others make their own.
 function instantiate(module: WebAssembly.Module): WasmExports {
-  return new WebAssembly.Instance(module, imports()).exports as unknown as WasmExports;
+  const importsMemory = WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
+  const memory = importsMemory ? new WebAssembly.Memory({ ...SHARED_PAGES, shared: true }) : null;
+  loadedShared = { module, memory };
+  return new WebAssembly.Instance(module, wasmImports(memory)).exports as unknown as WasmExports;
+}
+
+/** The compiled module and its memory, for instances on other threads (after wasm() or initWasm()). */
+export function wasmShared(): WasmShared | null {
+  return loadedShared;
 }
 
 /** The kernels' exports, compiling them synchronously on first use in Node. */
@@ -91,7 +130,8 @@ export function wasm(): WasmExports {
 
 /**
  * Loads the kernels asynchronously (browsers, or to pay the compile cost up front). `source`:
- * the .wasm bytes or where to find them; default: the file next to this package's build output.
+ * the .wasm bytes or where to find them (any of the four builds; a -threads build needs shared
+ * memory); default: the build wasmFileName() names, next to this package's build output.
  */
 export async function initWasm(source?: URL | string | BufferSource): Promise<void> {
   if (loaded) return;
@@ -111,4 +151,9 @@ export async function initWasm(source?: URL | string | BufferSource): Promise<vo
   }
   const module = await WebAssembly.compile(bytes);
   loaded ??= instantiate(module);
+}
+
+/** The build this engine loads: rnnkit[-relaxed][-threads].wasm. */
+export function wasmFileName(): string {
+  return wasmUrl.pathname.slice(wasmUrl.pathname.lastIndexOf('/') + 1);
 }

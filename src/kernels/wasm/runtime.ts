@@ -1,6 +1,8 @@
 import type { Activation, Buf } from '../kernels.js';
+import type { TeamKernel } from './control.js';
 import { wasm } from './loader.js';
 import { WasmMemory } from './memory.js';
+import { initTeamThread, runTeam } from './pool.js';
 
 // The loaded module and its memory, created on first use so that importing the backend costs
 // nothing when another backend is selected.
@@ -8,8 +10,16 @@ import { WasmMemory } from './memory.js';
 let memory: WasmMemory | null = null;
 
 export function runtime(): WasmMemory {
-  memory ??= new WasmMemory(wasm());
+  if (!memory) {
+    memory = new WasmMemory(wasm());
+    initTeamThread(memory.ex);
+  }
   return memory;
+}
+
+/** Runs gemm / sequenceForward / sequenceBackward on the pool's threads (args without tid, nt). */
+export function team(kernel: TeamKernel, ...args: number[]): void {
+  runTeam(runtime().ex, kernel, args);
 }
 
 /** Activation codes shared with ./assembly/elementwise.ts. */

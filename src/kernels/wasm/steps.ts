@@ -1,6 +1,6 @@
 import type { Activation, Buf, Kernels } from '../kernels.js';
 import { jsKernels } from '../js/index.js';
-import { activationCode, allF32, runtime } from './runtime.js';
+import { activationCode, allF32, runtime, team } from './runtime.js';
 
 // The per-call kernels of the Kernels interface on wasm: copy the inputs into the scratch
 // arena, run, copy the results out. Shapes as in ../kernels.ts. Float64 buffers (gradient
@@ -19,7 +19,7 @@ export const wasmStepKernels: StepKernels = {
     mem.put(pa, A as F32, M * K);
     mem.put(pb, B as F32, K * N);
     if (beta !== 0) mem.put(pc, C as F32, M * N);
-    mem.ex.gemm(+transA, +transB, M, N, K, alpha, pa, pb, beta, pc);
+    team('gemm', +transA, +transB, M, N, K, alpha, pa, pb, beta, pc);
     mem.get(pc, C as F32, M * N);
   },
 

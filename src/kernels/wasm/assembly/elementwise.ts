@@ -72,18 +72,23 @@ export function addRowVector(rows: i32, cols: i32, bias: usize, y: usize): void 
 
 // out: [cols] += column sums of x: [rows, cols].
 export function sumRowsInto(rows: i32, cols: i32, x: usize, out: usize): void {
-  let c = 0;
+  sumColumns(rows, cols, 0, cols, x, out);
+}
+
+// out[c] += Σ_r x[r, c] for c in [c0, c1) (c0 a multiple of 4; x has ld columns): one thread's share.
+export function sumColumns(rows: i32, ld: i32, c0: i32, c1: i32, x: usize, out: usize): void {
+  let c = c0;
   // Four columns at a time down all rows, so each sum lives in a register.
-  for (; c + 4 <= cols; c += 4) {
+  for (; c + 4 <= c1; c += 4) {
     const o = <usize>c << 2;
     let s = f32x4.splat(0);
-    for (let r = 0; r < rows; r++) s = f32x4.add(s, v128.load(x + ((<usize>r * cols) << 2) + o));
+    for (let r = 0; r < rows; r++) s = f32x4.add(s, v128.load(x + ((<usize>r * ld) << 2) + o));
     v128.store(out + o, f32x4.add(v128.load(out + o), s));
   }
-  for (; c < cols; c++) {
+  for (; c < c1; c++) {
     const o = <usize>c << 2;
     let s: f32 = 0;
-    for (let r = 0; r < rows; r++) s += load<f32>(x + ((<usize>r * cols) << 2) + o);
+    for (let r = 0; r < rows; r++) s += load<f32>(x + ((<usize>r * ld) << 2) + o);
     store<f32>(out + o, load<f32>(out + o) + s);
   }
 }

@@ -1,3 +1,5 @@
+import { barrier, partStart } from './team';
+
 // C[M,N] = alpha * op(A)[M,K] · op(B)[K,N] + beta * C, float32, row-major (see kernels.ts).
 //
 // Blocked like BLIS: op(B) is packed whole into K-blocks of KC rows, each block cut into
@@ -6,6 +8,9 @@
 // accumulators and per k does 2 vector loads of B, 4 splat loads of A and 8 multiply-adds.
 // Packing pads edges with zeros, so the micro-kernel never branches inside its k loop.
 // A recurrent layer packs W_hh once per sequence and calls gemmPacked at every step.
+// With threads (./team.ts) each thread computes a rectangle of C: whole column slivers or
+// whole row tiles. Every element of C is computed by the same instructions in the same order
+// whatever the rectangle, so results do not depend on the thread count.
 
 // @ts-ignore: decorator
 @inline export const MR = 4;
@@ -16,9 +21,9 @@
 // @ts-ignore: decorator
 @inline export const MC = 128;
 
-/** Floats of the A-packing buffer gemmPacked needs. */
+/** Floats of the A-packing buffer gemmPacked needs (one per thread): the panel, then the edge tile. */
 export function packedAFloats(): i32 {
-  return MC * KC;
+  return MC * KC + MR * NR;
 }
 
 /** Floats of a packed op(B) with K rows and N columns. */
@@ -26,20 +31,22 @@ export function packedBFloats(N: i32, K: i32): i32 {
   return K * ((N + NR - 1) & ~(NR - 1));
 }
 
-// Edge tiles are computed into this scratch tile, then the valid part is copied to C.
-const edgeTile: usize = memory.data(MR * NR * 4, 16);
-
 /**
  * Packs op(B) (op(B): [K,N]; transB: B stored [N,K], else [K,N]) into `out`
  * (packedBFloats(N, K) floats): block pc, sliver s, step k, lane c at
  * out[pc*N8 + s*kc*8 + k*8 + c] = op(B)[pc + k, s*8 + c].
  */
 export function packB(transB: bool, N: i32, K: i32, B: usize, out: usize): void {
+  packBPart(transB, N, K, B, out, 0, N);
+}
+
+/** packB for columns [jFrom, jTo) only (jFrom a multiple of NR): one thread's share. */
+export function packBPart(transB: bool, N: i32, K: i32, B: usize, out: usize, jFrom: i32, jTo: i32): void {
   const N8 = (N + NR - 1) & ~(NR - 1);
   for (let pc = 0; pc < K; pc += KC) {
     const kc = min(KC, K - pc);
     const block = out + ((<usize>pc * N8) << 2);
-    for (let j0 = 0; j0 < N; j0 += NR) {
+    for (let j0 = jFrom; j0 < jTo; j0 += NR) {
       const sliver = block + ((<usize>(j0 >> 3) * kc * NR) << 2);
       const cols = min(NR, N - j0);
       if (transB) packRowsTransposed(B, K, j0, cols, pc, kc, sliver, NR);
@@ -140,8 +147,9 @@ function packRowsTransposed(src: usize, ld: i32, first: i32, lanes: i32, pc: i32
 }
 
 // One MR x NR tile: C[0..rows, 0..cols] (row stride ldc bytes) from packed slivers a and b.
+// Edge tiles are computed into the caller's scratch tile t, then the valid part is copied to C.
 function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
-  alpha: f32, beta: f32, mode: i32): void {
+  alpha: f32, beta: f32, mode: i32, t: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const end = a + ((<usize>kc * MR) << 2);
@@ -166,7 +174,6 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i3
     writeRow(c + 3 * ldc, c30, c31, al, be, mode);
     return;
   }
-  const t = edgeTile;
   v128.store(t, f32x4.mul(c00, al)); v128.store(t, f32x4.mul(c01, al), 16);
   v128.store(t, f32x4.mul(c10, al), 32); v128.store(t, f32x4.mul(c11, al), 48);
   v128.store(t, f32x4.mul(c20, al), 64); v128.store(t, f32x4.mul(c21, al), 80);
@@ -182,10 +189,14 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i3
   }
 }
 
-function scaleC(size: i32, beta: f32, C: usize): void {
+// C[i0..i1, j0..j1] *= beta (C has N columns).
+function scaleC(N: i32, i0: i32, i1: i32, j0: i32, j1: i32, beta: f32, C: usize): void {
   if (beta == 1) return;
-  if (beta == 0) { memory.fill(C, 0, <usize>size << 2); return; }
-  for (let i = 0; i < size; i++) store<f32>(C + (<usize>i << 2), load<f32>(C + (<usize>i << 2)) * beta);
+  for (let i = i0; i < i1; i++) {
+    const row = C + ((<usize>i * N + j0) << 2);
+    if (beta == 0) { memory.fill(row, 0, <usize>(j1 - j0) << 2); continue; }
+    for (let j = 0; j < j1 - j0; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * beta);
+  }
 }
 
 /**
@@ -194,24 +205,31 @@ function scaleC(size: i32, beta: f32, C: usize): void {
  */
 export function gemmPacked(transA: bool, M: i32, N: i32, K: i32, alpha: f32, A: usize, pb: usize,
   beta: f32, C: usize, aBuf: usize): void {
-  if (M <= 0 || N <= 0) return;
-  if (K == 0 || alpha == 0) { scaleC(M * N, beta, C); return; }
+  gemmPart(transA, M, N, K, alpha, A, pb, beta, C, aBuf, 0, M, 0, N);
+}
+
+/** gemmPacked for the rectangle C[iFrom..iTo, jFrom..jTo) only (jFrom a multiple of NR). */
+export function gemmPart(transA: bool, M: i32, N: i32, K: i32, alpha: f32, A: usize, pb: usize,
+  beta: f32, C: usize, aBuf: usize, iFrom: i32, iTo: i32, jFrom: i32, jTo: i32): void {
+  if (iFrom >= iTo || jFrom >= jTo) return;
+  if (K == 0 || alpha == 0) { scaleC(N, iFrom, iTo, jFrom, jTo, beta, C); return; }
   const N8 = (N + NR - 1) & ~(NR - 1);
   const ldc = <usize>N << 2;
+  const edge = aBuf + ((<usize>MC * KC) << 2);
   for (let pc = 0; pc < K; pc += KC) {
     const kc = min(KC, K - pc);
     const mode = pc > 0 || beta == 1 ? 2 : beta == 0 ? 0 : 1;
     const block = pb + ((<usize>pc * N8) << 2);
-    for (let ic = 0; ic < M; ic += MC) {
-      const mc = min(MC, M - ic);
+    for (let ic = iFrom; ic < iTo; ic += MC) {
+      const mc = min(MC, iTo - ic);
       packA(transA, M, K, A, ic, mc, pc, kc, aBuf);
-      for (let j0 = 0; j0 < N; j0 += NR) {
+      for (let j0 = jFrom; j0 < jTo; j0 += NR) {
         const bs = block + ((<usize>(j0 >> 3) * kc * NR) << 2);
-        const cols = min(NR, N - j0);
+        const cols = min(NR, jTo - j0);
         for (let i0 = 0; i0 < mc; i0 += MR) {
           const as = aBuf + ((<usize>(i0 >> 2) * kc * MR) << 2);
           const cp = C + <usize>(ic + i0) * ldc + (<usize>j0 << 2);
-          microKernel(kc, as, bs, cp, ldc, min(MR, mc - i0), cols, alpha, beta, mode);
+          microKernel(kc, as, bs, cp, ldc, min(MR, mc - i0), cols, alpha, beta, mode, edge);
         }
       }
     }
@@ -223,4 +241,44 @@ export function gemmWith(transA: bool, transB: bool, M: i32, N: i32, K: i32, alp
   beta: f32, C: usize, aBuf: usize, bBuf: usize): void {
   if (M > 0 && N > 0 && K > 0 && alpha != 0) packB(transB, N, K, B, bBuf);
   gemmPacked(transA, M, N, K, alpha, A, bBuf, beta, C, aBuf);
+}
+
+// Splitting C between threads: by column slivers (each thread then reads only its part of the
+// packed B) unless row tiles share the work out more evenly.
+function byColumns(M: i32, N: i32, nt: i32): bool {
+  const cols = (N + NR - 1) / NR, rows = (M + MR - 1) / MR;
+  const colIdle = ((cols + nt - 1) / nt) * nt - cols, rowIdle = ((rows + nt - 1) / nt) * nt - rows;
+  // Compare idle work as a share of each split's units: colIdle/cols <= rowIdle/rows.
+  return <i64>colIdle * rows <= <i64>rowIdle * cols;
+}
+
+/** Thread tid's part of gemmPacked (op(B) packed whole beforehand). No barrier inside. */
+export function gemmPackedTeam(transA: bool, M: i32, N: i32, K: i32, alpha: f32, A: usize, pb: usize,
+  beta: f32, C: usize, aBuf: usize, tid: i32, nt: i32): void {
+  if (nt <= 1) { gemmPart(transA, M, N, K, alpha, A, pb, beta, C, aBuf, 0, M, 0, N); return; }
+  if (byColumns(M, N, nt)) {
+    gemmPart(transA, M, N, K, alpha, A, pb, beta, C, aBuf, 0, M, partStart(N, NR, tid, nt), partStart(N, NR, tid + 1, nt));
+  } else {
+    gemmPart(transA, M, N, K, alpha, A, pb, beta, C, aBuf, partStart(M, MR, tid, nt), partStart(M, MR, tid + 1, nt), 0, N);
+  }
+}
+
+/**
+ * Thread tid's part of gemmWith; bBuf is shared by the team, aBuf is the thread's own. Callers
+ * put a barrier after it before reading C or reusing bBuf.
+ */
+export function gemmWithTeam(transA: bool, transB: bool, M: i32, N: i32, K: i32, alpha: f32, A: usize, B: usize,
+  beta: f32, C: usize, aBuf: usize, bBuf: usize, tid: i32, nt: i32): void {
+  const pack = M > 0 && N > 0 && K > 0 && alpha != 0;
+  if (nt <= 1) { gemmWith(transA, transB, M, N, K, alpha, A, B, beta, C, aBuf, bBuf); return; }
+  const j0 = partStart(N, NR, tid, nt), j1 = partStart(N, NR, tid + 1, nt);
+  if (byColumns(M, N, nt)) {
+    // Each thread packs exactly the slivers it multiplies by: no barrier in between.
+    if (pack) packBPart(transB, N, K, B, bBuf, j0, j1);
+    gemmPart(transA, M, N, K, alpha, A, bBuf, beta, C, aBuf, 0, M, j0, j1);
+  } else {
+    if (pack) packBPart(transB, N, K, B, bBuf, j0, j1);
+    barrier(nt);
+    gemmPart(transA, M, N, K, alpha, A, bBuf, beta, C, aBuf, partStart(M, MR, tid, nt), partStart(M, MR, tid + 1, nt), 0, N);
+  }
 }

@@ -1,8 +1,10 @@
-import { gemmWith, packedAFloats, packedBFloats } from './gemm';
-import { carve, ensureWork, slot } from './work';
+import { gemmWithTeam, packedAFloats, packedBFloats } from './gemm';
+import { carve, carveOwn, ensureWork, slot } from './work';
 
 // The module's exports: a heap for the host (alloc/free), GEMM, elementwise kernels, fused cells
 // and the whole-sequence recurrent kernels. All buffers are float32 pointers into this memory.
+// gemm and the sequence kernels take (tid, nt) last: the host calls them once per thread of
+// the call's team (./team.ts); a single-threaded call passes (0, 1).
 
 export {
   activationForward, activationBackward, addRowVector, sumRowsInto, softmaxRows, logSoftmaxRows,
@@ -11,6 +13,7 @@ export {
   rnnCellForward, rnnCellBackward, lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward,
 } from './cells';
 export { sequenceForward, sequenceBackward } from './sequence';
+export { setWaitPolicy } from './team';
 
 /** `bytes` of memory, 16-byte aligned; may grow the memory (the host must refresh its views). */
 export function alloc(bytes: usize): usize {
@@ -21,10 +24,10 @@ export function free(ptr: usize): void {
   heap.free(ptr);
 }
 
-/** C[M,N] = alpha·op(A)·op(B) + beta·C (see gemm.ts). */
+/** C[M,N] = alpha·op(A)·op(B) + beta·C (see gemm.ts); thread tid of nt (./team.ts). */
 export function gemm(transA: bool, transB: bool, M: i32, N: i32, K: i32, alpha: f32, A: usize, B: usize,
-  beta: f32, C: usize): void {
-  ensureWork(slot(packedAFloats()) + slot(packedBFloats(N, K)));
-  const aBuf = carve(packedAFloats()), bBuf = carve(packedBFloats(N, K));
-  gemmWith(transA, transB, M, N, K, alpha, A, B, beta, C, aBuf, bBuf);
+  beta: f32, C: usize, tid: i32, nt: i32): void {
+  ensureWork(slot(packedBFloats(N, K)) + slot(packedAFloats()) * nt, tid, nt);
+  const bBuf = carve(packedBFloats(N, K)), aBuf = carveOwn(packedAFloats(), tid, nt);
+  gemmWithTeam(transA, transB, M, N, K, alpha, A, B, beta, C, aBuf, bBuf, tid, nt);
 }

@@ -1,9 +1,10 @@
-import { gemmPacked, gemmWith, packB, packedAFloats, packedBFloats } from './gemm';
-import { addRowVector, sumRowsInto } from './elementwise';
+import { gemmPackedTeam, gemmWithTeam, packBPart, packedAFloats, packedBFloats, NR } from './gemm';
+import { addRowVector, sumColumns } from './elementwise';
 import {
   gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, rnnCellBackward, rnnCellForward,
 } from './cells';
-import { carve, ensureWork, slot } from './work';
+import { carve, carveOwn, ensureWork, slot } from './work';
+import { barrier, partStart } from './team';
 
 // A whole recurrent layer over a sequence, forward and backward, with the exact semantics of
 // the reference driver src/kernels/sequence.ts (read it first: same steps, same buffers).
@@ -11,6 +12,9 @@ import { carve, ensureWork, slot } from './work';
 //   out: [T, B, P]; saved: hAll [T+1, B, P], cAll [T+1, B, H], gatesAll, hgAll [T, B, G*H],
 //   hRawAll [T, B, H]. mode: 0 RNN (G=1), 1 LSTM (G=4), 2 GRU (G=3). A pointer 0 means "none".
 // W_hh (and W_hr) are packed once per call, so each step's GEMM only packs the small h.
+// Threads (./team.ts): each step's GEMM is split over C's columns or rows (gemmPackedTeam), the
+// cell update and the per-row bookkeeping over batch rows [b0, b1); barriers separate the two,
+// so every value is computed by the same code in the same order whatever the thread count.
 
 // @ts-ignore: decorator
 @inline function gates(mode: i32): i32 {
@@ -29,49 +33,65 @@ import { carve, ensureWork, slot } from './work';
 
 export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i32, act: i32, slope: f32,
   x: usize, h0: usize, c0: usize, wIh: usize, wHh: usize, bIh: usize, bHh: usize, wHr: usize, rows: usize,
-  out: usize, hAll: usize, cAll: usize, gatesAll: usize, hgAll: usize, hRawAll: usize): void {
+  out: usize, hAll: usize, cAll: usize, gatesAll: usize, hgAll: usize, hRawAll: usize, tid: i32, nt: i32): void {
   const GH = gates(mode) * H, N = T * B;
   const isLstm = mode == 1, isGru = mode == 2;
   ensureWork(slot(N * GH) + slot(B * GH) * 2 + slot(packedBFloats(GH, P)) + slot(packedBFloats(P, H))
-    + slot(packedAFloats()) + slot(packedBFloats(GH, I)));
+    + slot(packedAFloats()) * nt + slot(packedBFloats(GH, I)), tid, nt);
   const xg = carve(N * GH), xStep = carve(B * GH), hgScratch = carve(B * GH);
   const pWhh = carve(packedBFloats(GH, P)), pWhr = carve(packedBFloats(P, H));
-  const aBuf = carve(packedAFloats()), bBuf = carve(packedBFloats(GH, I));
+  const bBuf = carve(packedBFloats(GH, I)), aBuf = carveOwn(packedAFloats(), tid, nt);
+  const b0 = partStart(B, 1, tid, nt), nb = partStart(B, 1, tid + 1, nt) - b0;
+  const r0 = partStart(N, 1, tid, nt), nr = partStart(N, 1, tid + 1, nt) - r0;
 
   // Input projection for all steps at once, with the biases that add linearly folded in.
-  gemmWith(false, true, N, GH, I, 1, x, wIh, 0, xg, aBuf, bBuf);
-  if (bIh) addRowVector(N, GH, bIh, xg);
-  if (bHh && !isGru) addRowVector(N, GH, bHh, xg);
-  packB(true, GH, P, wHh, pWhh);
-  if (wHr) packB(true, P, H, wHr, pWhr);
+  gemmWithTeam(false, true, N, GH, I, 1, x, wIh, 0, xg, aBuf, bBuf, tid, nt);
+  barrier(nt);
+  if (bIh) addRowVector(nr, GH, bIh, f(xg, r0 * GH));
+  if (bHh && !isGru) addRowVector(nr, GH, bHh, f(xg, r0 * GH));
+  packBPart(true, GH, P, wHh, pWhh, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
+  if (wHr) packBPart(true, P, H, wHr, pWhr, partStart(P, NR, tid, nt), partStart(P, NR, tid + 1, nt));
 
   const BP = B * P, BH = B * H, BGH = B * GH;
-  if (h0) memory.copy(hAll, h0, <usize>BP << 2); else memory.fill(hAll, 0, <usize>BP << 2);
-  if (isLstm) { if (c0) memory.copy(cAll, c0, <usize>BH << 2); else memory.fill(cAll, 0, <usize>BH << 2); }
-  memory.fill(out, 0, <usize>(N * P) << 2);
+  if (h0) memory.copy(f(hAll, b0 * P), f(h0, b0 * P), <usize>(nb * P) << 2);
+  else memory.fill(f(hAll, b0 * P), 0, <usize>(nb * P) << 2);
+  if (isLstm) {
+    if (c0) memory.copy(f(cAll, b0 * H), f(c0, b0 * H), <usize>(nb * H) << 2);
+    else memory.fill(f(cAll, b0 * H), 0, <usize>(nb * H) << 2);
+  }
+  memory.fill(f(out, r0 * P), 0, <usize>(nr * P) << 2);
+  barrier(nt);
 
   for (let s = 0; s < T; s++) {
     const hPrev = f(hAll, s * BP), hNext = f(hAll, (s + 1) * BP);
     let xs = f(xg, s * BGH);
     if (rows) {
       xs = xStep;
-      for (let b = 0; b < B; b++) {
+      for (let b = b0; b < b0 + nb; b++) {
         const r = rowAt(rows, s * B + b);
         if (r >= 0) memory.copy(f(xStep, b * GH), f(xg, r * GH), <usize>GH << 2);
         else memory.fill(f(xStep, b * GH), 0, <usize>GH << 2);
       }
     }
     const hg = isGru ? f(hgAll, s * BGH) : hgScratch;
-    gemmPacked(false, B, GH, P, 1, hPrev, pWhh, 0, hg, aBuf);
-    if (isGru && bHh) addRowVector(B, GH, bHh, hg);
+    gemmPackedTeam(false, B, GH, P, 1, hPrev, pWhh, 0, hg, aBuf, tid, nt);
+    barrier(nt);
+    if (isGru && bHh) addRowVector(nb, GH, bHh, f(hg, b0 * GH));
 
     const hCell = hRawAll ? f(hRawAll, s * BH) : hNext;
-    if (mode == 0) rnnCellForward(B, H, act, slope, xs, hg, hCell);
-    else if (isLstm) lstmCellForward(B, H, xs, hg, f(cAll, s * BH), f(gatesAll, s * BGH), f(cAll, (s + 1) * BH), hCell);
-    else gruCellForward(B, H, xs, hg, hPrev, f(gatesAll, s * BGH), hCell);
-    if (hRawAll) gemmPacked(false, B, P, H, 1, hCell, pWhr, 0, hNext, aBuf);
+    const g = b0 * GH;
+    if (mode == 0) rnnCellForward(nb, H, act, slope, f(xs, g), f(hg, g), f(hCell, b0 * H));
+    else if (isLstm) {
+      lstmCellForward(nb, H, f(xs, g), f(hg, g), f(cAll, s * BH + b0 * H), f(gatesAll, s * BGH + g),
+        f(cAll, (s + 1) * BH + b0 * H), f(hCell, b0 * H));
+    } else gruCellForward(nb, H, f(xs, g), f(hg, g), f(hPrev, b0 * P), f(gatesAll, s * BGH + g), f(hCell, b0 * H));
+    if (hRawAll) {
+      barrier(nt);
+      gemmPackedTeam(false, B, P, H, 1, hCell, pWhr, 0, hNext, aBuf, tid, nt);
+      barrier(nt);
+    }
 
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b0 + nb; b++) {
       const t = rows ? rowAt(rows, s * B + b) : s * B + b;
       if (t >= 0) {
         memory.copy(f(out, t * P), f(hNext, b * P), <usize>P << 2);
@@ -81,6 +101,7 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
         if (isLstm) memory.copy(f(cAll, (s + 1) * BH + b * H), f(cAll, s * BH + b * H), <usize>H << 2);
       }
     }
+    barrier(nt);
   }
 }
 
@@ -93,47 +114,57 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   x: usize, wIh: usize, wHh: usize, wHr: usize, rows: usize,
   hAll: usize, cAll: usize, gatesAll: usize, hgAll: usize, hRawAll: usize,
   dOut: usize, dh: usize, dc: usize,
-  dx: usize, dWIh: usize, dWHh: usize, dBIh: usize, dBHh: usize, dWHr: usize): void {
+  dx: usize, dWIh: usize, dWHh: usize, dBIh: usize, dBHh: usize, dWHr: usize, tid: i32, nt: i32): void {
   const GH = gates(mode) * H, N = T * B;
   const isLstm = mode == 1, isGru = mode == 2;
   const BP = B * P, BH = B * H, BGH = B * GH;
   const finalB = max(max(packedBFloats(I, GH), packedBFloats(I, N)), max(packedBFloats(P, N), packedBFloats(H, N)));
   ensureWork(slot(N * GH) * 2 + slot(N * P) + slot(BH) * 3 + slot(BGH) + slot(BP)
-    + slot(packedBFloats(P, GH)) + slot(packedBFloats(H, P)) + slot(packedAFloats()) + slot(finalB));
+    + slot(packedBFloats(P, GH)) + slot(packedBFloats(H, P)) + slot(packedAFloats()) * nt + slot(finalB), tid, nt);
   // Gate gradients: x side in time-major rows (for dW_ih, dX), h side in step order (for dW_hh).
   const dXg = carve(N * GH), dHgAll = carve(N * GH), dProjAll = carve(N * P);
   const dhRaw = hRawAll ? carve(BH) : dh;
   const dhDirect = carve(BH), dcSaved = carve(BH), dXgStep = carve(BGH), dhPrev = carve(BP);
   const pWhh = carve(packedBFloats(P, GH)), pWhr = carve(packedBFloats(H, P));
-  const aBuf = carve(packedAFloats()), bBuf = carve(finalB);
-  packB(false, P, GH, wHh, pWhh);
-  if (wHr) packB(false, H, P, wHr, pWhr);
+  const bBuf = carve(finalB), aBuf = carveOwn(packedAFloats(), tid, nt);
+  const b0 = partStart(B, 1, tid, nt), b1 = partStart(B, 1, tid + 1, nt), nb = b1 - b0;
+  packBPart(false, P, GH, wHh, pWhh, partStart(P, NR, tid, nt), partStart(P, NR, tid + 1, nt));
+  if (wHr) packBPart(false, H, P, wHr, pWhr, partStart(H, NR, tid, nt), partStart(H, NR, tid + 1, nt));
   // Time rows past a sequence's end are never written below; their gradient is 0.
-  if (rows) memory.fill(dXg, 0, <usize>(N * GH) << 2);
+  if (rows) {
+    const r0 = partStart(N, 1, tid, nt), r1 = partStart(N, 1, tid + 1, nt);
+    memory.fill(f(dXg, r0 * GH), 0, <usize>((r1 - r0) * GH) << 2);
+  }
+  barrier(nt);
 
   for (let s = T - 1; s >= 0; s--) {
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const t = rows ? rowAt(rows, s * B + b) : s * B + b;
       if (t >= 0) addRowVector(1, P, f(dOut, t * P), f(dh, b * P));
     }
     if (hRawAll) {
-      memory.copy(f(dProjAll, s * BP), dh, <usize>BP << 2);
-      gemmPacked(false, B, H, P, 1, dh, pWhr, 0, dhRaw, aBuf);
+      memory.copy(f(dProjAll, s * BP + b0 * P), f(dh, b0 * P), <usize>(nb * P) << 2);
+      barrier(nt);
+      gemmPackedTeam(false, B, H, P, 1, dh, pWhr, 0, dhRaw, aBuf, tid, nt);
+      barrier(nt);
     }
     const dHg = f(dHgAll, s * BGH);
     const hPrev = f(hAll, s * BP);
+    const g = b0 * GH;
     if (mode == 0) {
-      const hCell = hRawAll ? f(hRawAll, s * BH) : f(hAll, (s + 1) * BP);
-      rnnCellBackward(B, H, act, slope, hCell, dhRaw, dHg);
+      const hCell = hRawAll ? f(hRawAll, s * BH + b0 * H) : f(hAll, (s + 1) * BP + b0 * P);
+      rnnCellBackward(nb, H, act, slope, hCell, f(dhRaw, b0 * H), f(dHg, g));
     } else if (isLstm) {
-      memory.copy(dcSaved, dc, <usize>BH << 2);
-      lstmCellBackward(B, H, f(gatesAll, s * BGH), f(cAll, s * BH), f(cAll, (s + 1) * BH), dhRaw, dc, dHg);
+      memory.copy(f(dcSaved, b0 * H), f(dc, b0 * H), <usize>(nb * H) << 2);
+      lstmCellBackward(nb, H, f(gatesAll, s * BGH + g), f(cAll, s * BH + b0 * H), f(cAll, (s + 1) * BH + b0 * H),
+        f(dhRaw, b0 * H), f(dc, b0 * H), f(dHg, g));
     } else {
-      gruCellBackward(B, H, f(gatesAll, s * BGH), f(hgAll, s * BGH), hPrev, dhRaw, dXgStep, dHg, dhDirect);
+      gruCellBackward(nb, H, f(gatesAll, s * BGH + g), f(hgAll, s * BGH + g), f(hPrev, b0 * P), f(dhRaw, b0 * H),
+        f(dXgStep, g), f(dHg, g), f(dhDirect, b0 * H));
     }
     // Ended sequences: the step was the identity on the state, so gradients pass straight through.
     if (rows) {
-      for (let b = 0; b < B; b++) {
+      for (let b = b0; b < b1; b++) {
         if (rowAt(rows, s * B + b) >= 0) continue;
         memory.fill(f(dHg, b * GH), 0, <usize>GH << 2);
         if (isGru) {
@@ -145,24 +176,29 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
       }
     }
     const dXs = isGru ? dXgStep : dHg;
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const t = rows ? rowAt(rows, s * B + b) : s * B + b;
       if (t >= 0) memory.copy(f(dXg, t * GH), f(dXs, b * GH), <usize>GH << 2);
     }
-    gemmPacked(false, B, P, GH, 1, dHg, pWhh, 0, dhPrev, aBuf);
-    if (isGru) addRowVector(1, BH, dhDirect, dhPrev);
+    barrier(nt);
+    gemmPackedTeam(false, B, P, GH, 1, dHg, pWhh, 0, dhPrev, aBuf, tid, nt);
+    barrier(nt);
+    if (isGru) addRowVector(1, nb * H, f(dhDirect, b0 * H), f(dhPrev, b0 * P));
     if (rows) {
-      for (let b = 0; b < B; b++) {
+      for (let b = b0; b < b1; b++) {
         if (rowAt(rows, s * B + b) < 0) memory.copy(f(dhPrev, b * P), f(dh, b * P), <usize>P << 2);
       }
     }
-    memory.copy(dh, dhPrev, <usize>BP << 2);
+    memory.copy(f(dh, b0 * P), f(dhPrev, b0 * P), <usize>(nb * P) << 2);
   }
+  // dh rows and the state gradients are complete; the final products read whole buffers.
+  barrier(nt);
 
-  if (dx) gemmWith(false, false, N, I, GH, 1, dXg, wIh, 0, dx, aBuf, bBuf);
-  if (dWIh) gemmWith(true, false, GH, I, N, 1, dXg, x, 0, dWIh, aBuf, bBuf);
-  if (dWHh) gemmWith(true, false, GH, P, N, 1, dHgAll, hAll, 0, dWHh, aBuf, bBuf);
-  if (dBIh) { memory.fill(dBIh, 0, <usize>GH << 2); sumRowsInto(N, GH, dXg, dBIh); }
-  if (dBHh) { memory.fill(dBHh, 0, <usize>GH << 2); sumRowsInto(N, GH, dHgAll, dBHh); }
-  if (dWHr) gemmWith(true, false, P, H, N, 1, dProjAll, hRawAll, 0, dWHr, aBuf, bBuf);
+  if (dx) { gemmWithTeam(false, false, N, I, GH, 1, dXg, wIh, 0, dx, aBuf, bBuf, tid, nt); barrier(nt); }
+  if (dWIh) { gemmWithTeam(true, false, GH, I, N, 1, dXg, x, 0, dWIh, aBuf, bBuf, tid, nt); barrier(nt); }
+  if (dWHh) { gemmWithTeam(true, false, GH, P, N, 1, dHgAll, hAll, 0, dWHh, aBuf, bBuf, tid, nt); barrier(nt); }
+  const c0 = partStart(GH, 4, tid, nt), c1 = partStart(GH, 4, tid + 1, nt);
+  if (dBIh) { memory.fill(f(dBIh, c0), 0, <usize>(c1 - c0) << 2); sumColumns(N, GH, c0, c1, dXg, dBIh); }
+  if (dBHh) { memory.fill(f(dBHh, c0), 0, <usize>(c1 - c0) << 2); sumColumns(N, GH, c0, c1, dHgAll, dBHh); }
+  if (dWHr) gemmWithTeam(true, false, P, H, N, 1, dProjAll, hRawAll, 0, dWHr, aBuf, bBuf, tid, nt);
 }

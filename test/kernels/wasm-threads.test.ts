@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { wasmKernels } from '../../src/kernels/wasm/index.js';
+import { kernels, setBackend } from '../../src/kernels/backend.js';
+import { GRU, LSTM, RNN, type RNNOptions } from '../../src/nn/rnn.js';
+import { backward } from '../../src/tensor/autograd.js';
+import { add, weightedSum } from '../../src/tensor/ops/basic.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { Random } from '../../src/util/random.js';
+
+// The wasm backend on 1 and on 2 threads: GEMMs of odd shapes (all transpose cases, beta 0, 1
+// and other) and whole RNN / LSTM / GRU modules forward and backward must give bit-identical
+// numbers, because each value is computed by the same code in the same order whatever the
+// split (src/kernels/wasm/assembly/team.ts). And a process that used the pool exits by itself.
+
+const k = wasmKernels;
+
+function rand(n: number, rng: Random): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
+  return a;
+}
+
+function onThreads<T>(n: number, f: () => T): T {
+  const before = k.threads!();
+  k.setThreads!(n);
+  try {
+    return f();
+  } finally {
+    k.setThreads!(before);
+  }
+}
+
+function assertSame(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) assert.fail(`${what}: element ${i} is ${actual[i]} on 2 threads, ${expected[i]} on 1`);
+  }
+}
+
+test('wasm threads: setThreads / threads', () => {
+  onThreads(2, () => assert.equal(k.threads!(), 2));
+  assert.throws(() => k.setThreads!(0), /setThreads takes a whole number >= 1, got 0/);
+});
+
+test('wasm threads: GEMMs of odd shapes equal 1 thread exactly', () => {
+  const rng = new Random(11);
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 17, 5], [65, 9, 63], [17, 129, 3], [129, 65, 300], [2, 257, 31], [64, 1, 129]];
+  for (const [M, N, K] of shapes) {
+    for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      for (const beta of [0, 1, 0.5]) {
+        const A = rand(M * K, rng), B = rand(K * N, rng), C0 = rand(M * N, rng);
+        const one = onThreads(1, () => { const C = C0.slice(); k.gemm(transA, transB, M, N, K, 0.75, A, B, beta, C); return C; });
+        const two = onThreads(2, () => { const C = C0.slice(); k.gemm(transA, transB, M, N, K, 0.75, A, B, beta, C); return C; });
+        assertSame(two, one, `gemm M=${M} N=${N} K=${K} transA=${transA} transB=${transB} beta=${beta}`);
+      }
+    }
+  }
+});
+
+type Kind = 'rnn' | 'lstm' | 'gru';
+interface Case { kind: Kind; T: number; B: number; I: number; H: number; opts?: Partial<RNNOptions>; lengths?: number[] }
+const make = (kind: Kind, o: RNNOptions) => (kind === 'rnn' ? new RNN(o) : kind === 'lstm' ? new LSTM(o) : new GRU(o));
+
+function randTensor(shape: number[], rng: Random): Tensor {
+  const t = Tensor.zeros(shape, 'float32', true);
+  for (let i = 0; i < t.size; i++) t.data[i] = rng.uniform(-1, 1);
+  return t;
+}
+
+// Forward and backward of a module on the wasm backend; every output and gradient.
+function runModule(c: Case): Map<string, Float32Array> {
+  const m = make(c.kind, { inputSize: c.I, hiddenSize: c.H, rng: new Random(3), ...c.opts });
+  const rng = new Random(7);
+  const D = m.directions, L = m.numLayers, P = m.outSize;
+  const x = randTensor([c.T, c.B, c.I], rng), h0 = randTensor([D * L, c.B, P], rng);
+  const c0 = c.kind === 'lstm' ? randTensor([D * L, c.B, c.H], rng) : null;
+  const r = m.forward(x, { h0, c0, lengths: c.lengths });
+  let loss = add(weightedSum(r.output, randTensor([c.T, c.B, D * P], rng)), weightedSum(r.hN, randTensor([D * L, c.B, P], rng)));
+  if (r.cN) loss = add(loss, weightedSum(r.cN, randTensor([D * L, c.B, c.H], rng)));
+  backward(loss);
+  const out = new Map<string, Float32Array>([['output', r.output.data as Float32Array], ['hN', r.hN.data as Float32Array],
+    ['x.grad', x.grad as Float32Array], ['h0.grad', h0.grad as Float32Array]]);
+  if (r.cN) out.set('cN', r.cN.data as Float32Array).set('c0.grad', c0!.grad as Float32Array);
+  for (const [name, p] of m.namedParameters()) out.set(`${name}.grad`, p.grad as Float32Array);
+  return out;
+}
+
+function compareThreads(c: Case): void {
+  const previous = kernels().name;
+  setBackend('wasm');
+  try {
+    const one = onThreads(1, () => runModule(c)), two = onThreads(2, () => runModule(c));
+    for (const [name, e] of one) assertSame(two.get(name)!, e, `${JSON.stringify(c)} ${name}`);
+  } finally {
+    setBackend(previous);
+  }
+}
+
+test('wasm threads: RNN modules (reverse direction, lengths, relu) equal 1 thread exactly', () => {
+  compareThreads({ kind: 'rnn', T: 6, B: 5, I: 7, H: 19, opts: { numLayers: 2, bidirectional: true } });
+  compareThreads({ kind: 'rnn', T: 5, B: 4, I: 3, H: 33, opts: { nonlinearity: 'relu' }, lengths: [5, 2, 4, 1] });
+});
+
+test('wasm threads: LSTM modules (projection, bidirectional, lengths, B=1) equal 1 thread exactly', () => {
+  compareThreads({ kind: 'lstm', T: 7, B: 9, I: 6, H: 37, opts: { numLayers: 2 } });
+  compareThreads({ kind: 'lstm', T: 6, B: 4, I: 5, H: 21, opts: { bidirectional: true, projSize: 11 }, lengths: [3, 6, 1, 5] });
+  compareThreads({ kind: 'lstm', T: 4, B: 1, I: 3, H: 65 });
+});
+
+test('wasm threads: GRU modules (bidirectional, lengths, no bias) equal 1 thread exactly', () => {
+  compareThreads({ kind: 'gru', T: 6, B: 3, I: 4, H: 17, opts: { bidirectional: true, numLayers: 2 }, lengths: [6, 2, 4] });
+  compareThreads({ kind: 'gru', T: 4, B: 7, I: 9, H: 40, opts: { bias: false } });
+});
+
+test('wasm threads: a process that used 2 threads exits by itself', () => {
+  const backendUrl = new URL('../../src/kernels/wasm/index.js', import.meta.url).href;
+  const script = `import { wasmKernels as k } from ${JSON.stringify(backendUrl)};
+    k.setThreads(2);
+    const C = new Float32Array(64 * 64);
+    k.gemm(false, false, 64, 64, 64, 1, new Float32Array(64 * 64).fill(1), new Float32Array(64 * 64).fill(1), 0, C);
+    console.log(k.threads(), C[0]);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('.', import.meta.url)) });
+  assert.equal(r.error, undefined, `the child did not exit within 20 s: ${r.error?.message}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '2 64');
+});
