@@ -1,11 +1,14 @@
 import type { Kernels } from './kernels.js';
 import { jsKernels } from './js/index.js';
+import { nativeKernels } from './native/index.js';
 import { wasmKernels } from './wasm/index.js';
 import { wasm } from './wasm/loader.js';
 
-// The backend in use: RNNKIT_BACKEND or setBackend() choose one; otherwise wasm when its module
-// loads on this engine (SIMD, built by `npm run build`), else the js reference.
+// The backend in use: RNNKIT_BACKEND or setBackend() choose one; otherwise the fastest that
+// loads here: native (the Node addon, when it was built at install), then wasm (SIMD, built by
+// `npm run build`), then the js reference.
 const registry = new Map<string, Kernels>([['js', jsKernels], ['wasm', wasmKernels]]);
+if (nativeKernels) registry.set('native', nativeKernels);
 let current: Kernels | null = null;
 
 export function kernels(): Kernels {
@@ -14,6 +17,7 @@ export function kernels(): Kernels {
 }
 
 function defaultBackend(): Kernels {
+  if (nativeKernels) return nativeKernels;
   try {
     wasm();
     return wasmKernels;

@@ -43,7 +43,7 @@ export function registerTrain(program: Command): void {
     .option('--eval-tokens <n>', `validation characters scored at each periodic evaluation (default ${d.evalTokens}; the final evaluation scores all)`, positiveInt('eval-tokens'))
     .option('--sample-every <n>', `print a sample every n steps, 0 = never (default ${d.sampleEvery})`, positiveInt('sample-every', 0))
     .option('--checkpoint-every <n>', `save a checkpoint every n steps (default ${d.checkpointEvery})`, positiveInt('checkpoint-every'))
-    .option('--backend <name>', 'compute backend: wasm or js (default: RNNKIT_BACKEND, else wasm when it loads)')
+    .option('--backend <name>', 'compute backend: native, wasm or js (default: RNNKIT_BACKEND, else the fastest that loads)')
     .option('--threads <n>', 'threads for backends that have them', positiveInt('threads'))
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'start afresh even if --out already holds a checkpoint (it is overwritten)')

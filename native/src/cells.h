@@ -1,0 +1,180 @@
+// Fused recurrent cells and elementwise kernels for one instruction set (after simd.h).
+// Shapes as in src/kernels/kernels.ts. The row kernels work on one batch row of H units and take
+// optional biases (bx added to the input side, bh to the recurrent side) so the sequence kernels
+// can fold the biases in without a separate pass; the step kernels call them with no biases.
+
+RK_INLINE V ldb(const float* b, int j, int n) { return b ? ldp(b + j, n) : V{}; }
+
+// ---- RNN: h = act(xg + hg + bx) ----
+static void rnnRowForward(int H, int act, float slope, const float* xg, const float* hg, const float* bx, float* h) {
+  for (int j = 0; j < H; j += VL) {
+    int n = imin(VL, H - j);
+    stp(h + j, vact(act, slope, ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n)), n);
+  }
+}
+
+static void rnnRowBackward(int H, int act, float slope, const float* h, const float* dh, float* dPre) {
+  for (int j = 0; j < H; j += VL) {
+    int n = imin(VL, H - j);
+    stp(dPre + j, ldp(dh + j, n) * vactGrad(act, slope, ldp(h + j, n)), n);
+  }
+}
+
+// ---- LSTM, gates i,f,g,o ----
+static void lstmRowForward(int H, const float* xg, const float* hg, const float* bx, const float* cPrev,
+                           float* gates, float* c, float* h) {
+  for (int j = 0; j < H; j += VL) {
+    int n = imin(VL, H - j);
+    V gi = vsigmoid(ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n));
+    V gf = vsigmoid(ldp(xg + H + j, n) + ldp(hg + H + j, n) + ldb(bx, H + j, n));
+    V gg = vtanh(ldp(xg + 2 * H + j, n) + ldp(hg + 2 * H + j, n) + ldb(bx, 2 * H + j, n));
+    V go = vsigmoid(ldp(xg + 3 * H + j, n) + ldp(hg + 3 * H + j, n) + ldb(bx, 3 * H + j, n));
+    stp(gates + j, gi, n); stp(gates + H + j, gf, n); stp(gates + 2 * H + j, gg, n); stp(gates + 3 * H + j, go, n);
+    V cv = gf * ldp(cPrev + j, n) + gi * gg;
+    stp(c + j, cv, n);
+    stp(h + j, go * vtanh(cv), n);
+  }
+}
+
+/** dc: in, the gradient wrt c from the next step; out, the gradient wrt cPrev. */
+static void lstmRowBackward(int H, const float* gates, const float* cPrev, const float* c, const float* dh,
+                            float* dc, float* dPre) {
+  for (int j = 0; j < H; j += VL) {
+    int n = imin(VL, H - j);
+    V gi = ldp(gates + j, n), gf = ldp(gates + H + j, n), gg = ldp(gates + 2 * H + j, n), go = ldp(gates + 3 * H + j, n);
+    V tc = vtanh(ldp(c + j, n));
+    V dhv = ldp(dh + j, n);
+    V dcv = ldp(dc + j, n) + dhv * go * (1.0f - tc * tc);
+    stp(dPre + j, dcv * gg * gi * (1.0f - gi), n);
+    stp(dPre + H + j, dcv * ldp(cPrev + j, n) * gf * (1.0f - gf), n);
+    stp(dPre + 2 * H + j, dcv * gi * (1.0f - gg * gg), n);
+    stp(dPre + 3 * H + j, dhv * tc * go * (1.0f - go), n);
+    stp(dc + j, dcv * gf, n);
+  }
+}
+
+// ---- GRU (PyTorch): r, z, n; hg gets bh added in place (it is saved with b_hh, as the reference) ----
+static void gruRowForward(int H, const float* xg, float* hg, const float* bx, const float* bh, const float* hPrev,
+                          float* gates, float* h) {
+  for (int j = 0; j < H; j += VL) {
+    int n = imin(VL, H - j);
+    V hr = ldp(hg + j, n) + ldb(bh, j, n);
+    V hz = ldp(hg + H + j, n) + ldb(bh, H + j, n);
+    V hn = ldp(hg + 2 * H + j, n) + ldb(bh, 2 * H + j, n);
+    if (bh) { stp(hg + j, hr, n); stp(hg + H + j, hz, n); stp(hg + 2 * H + j, hn, n); }
+    V r = vsigmoid(ldp(xg + j, n) + ldb(bx, j, n) + hr);
+    V z = vsigmoid(ldp(xg + H + j, n) + ldb(bx, H + j, n) + hz);
+    V nn = vtanh(ldp(xg + 2 * H + j, n) + ldb(bx, 2 * H + j, n) + r * hn);
+    stp(gates + j, r, n); stp(gates + H + j, z, n); stp(gates + 2 * H + j, nn, n);
+    stp(h + j, (1.0f - z) * nn + z * ldp(hPrev + j, n), n);
+  }
+}
+
+static void gruRowBackward(int H, const float* gates, const float* hg, const float* hPrev, const float* dh,
+                           float* dXg, float* dHg, float* dhPrev) {
+  for (int j = 0; j < H; j += VL) {
+    int n = imin(VL, H - j);
+    V r = ldp(gates + j, n), z = ldp(gates + H + j, n), nn = ldp(gates + 2 * H + j, n);
+    V dhv = ldp(dh + j, n);
+    V dnPre = dhv * (1.0f - z) * (1.0f - nn * nn);
+    V drPre = dnPre * ldp(hg + 2 * H + j, n) * r * (1.0f - r);
+    V dzPre = dhv * (ldp(hPrev + j, n) - nn) * z * (1.0f - z);
+    stp(dXg + j, drPre, n); stp(dXg + H + j, dzPre, n); stp(dXg + 2 * H + j, dnPre, n);
+    stp(dHg + j, drPre, n); stp(dHg + H + j, dzPre, n); stp(dHg + 2 * H + j, dnPre * r, n);
+    stp(dhPrev + j, dhv * z, n);
+  }
+}
+
+// ---- step kernels over a batch (the Kernels interface) ----
+static void rnnCellForward(int B, int H, int act, float slope, const float* xg, const float* hg, float* h) {
+  for (int b = 0; b < B; b++) rnnRowForward(H, act, slope, xg + (long)b * H, hg + (long)b * H, nullptr, h + (long)b * H);
+}
+static void rnnCellBackward(int B, int H, int act, float slope, const float* h, const float* dh, float* dPre) {
+  for (int b = 0; b < B; b++) rnnRowBackward(H, act, slope, h + (long)b * H, dh + (long)b * H, dPre + (long)b * H);
+}
+static void lstmCellForward(int B, int H, const float* xg, const float* hg, const float* cPrev, float* gates,
+                            float* c, float* h) {
+  for (int b = 0; b < B; b++) {
+    long g = (long)b * 4 * H, s = (long)b * H;
+    lstmRowForward(H, xg + g, hg + g, nullptr, cPrev + s, gates + g, c + s, h + s);
+  }
+}
+static void lstmCellBackward(int B, int H, const float* gates, const float* cPrev, const float* c, const float* dh,
+                             float* dc, float* dPre) {
+  for (int b = 0; b < B; b++) {
+    long g = (long)b * 4 * H, s = (long)b * H;
+    lstmRowBackward(H, gates + g, cPrev + s, c + s, dh + s, dc + s, dPre + g);
+  }
+}
+static void gruCellForward(int B, int H, const float* xg, const float* hg, const float* hPrev, float* gates, float* h) {
+  for (int b = 0; b < B; b++) {
+    long g = (long)b * 3 * H, s = (long)b * H;
+    gruRowForward(H, xg + g, const_cast<float*>(hg + g), nullptr, nullptr, hPrev + s, gates + g, h + s);
+  }
+}
+static void gruCellBackward(int B, int H, const float* gates, const float* hg, const float* hPrev, const float* dh,
+                            float* dXg, float* dHg, float* dhPrev) {
+  for (int b = 0; b < B; b++) {
+    long g = (long)b * 3 * H, s = (long)b * H;
+    gruRowBackward(H, gates + g, hg + g, hPrev + s, dh + s, dXg + g, dHg + g, dhPrev + s);
+  }
+}
+
+// ---- elementwise ----
+static void addRowVector(int rows, int cols, const float* bias, float* y) {
+  for (int r = 0; r < rows; r++) {
+    float* o = y + (long)r * cols;
+    for (int c = 0; c < cols; c++) o[c] += bias[c];
+  }
+}
+
+static void sumRowsInto(int rows, int cols, const float* x, float* out) {
+  for (int r = 0; r < rows; r++) {
+    const float* o = x + (long)r * cols;
+    for (int c = 0; c < cols; c++) out[c] += o[c];
+  }
+}
+
+static void activationForward(int act, float slope, size_t count, const float* x, float* y) {
+  for (size_t i = 0; i < count; i += VL) {
+    int n = (int)(count - i < (size_t)VL ? count - i : VL);
+    stp(y + i, vact(act, slope, ldp(x + i, n)), n);
+  }
+}
+
+static void activationBackward(int act, float slope, size_t count, const float* y, const float* dy, float* dx,
+                               bool accumulate) {
+  for (size_t i = 0; i < count; i += VL) {
+    int n = (int)(count - i < (size_t)VL ? count - i : VL);
+    V g = ldp(dy + i, n) * vactGrad(act, slope, ldp(y + i, n));
+    if (accumulate) g += ldp(dx + i, n);
+    stp(dx + i, g, n);
+  }
+}
+
+static void softmaxRows(int rows, int cols, const float* x, float* y, bool log) {
+  for (int r = 0; r < rows; r++) {
+    const float* xr = x + (long)r * cols;
+    float* yr = y + (long)r * cols;
+    float mx = -INFINITY;
+    for (int c = 0; c < cols; c++) mx = xr[c] > mx || xr[c] != xr[c] ? xr[c] : mx;
+    V sum = {};
+    for (int c = 0; c < cols; c += VL) {
+      int n = imin(VL, cols - c);
+      V e = vexp(ldp(xr + c, n) - mx);
+      if (n < VL) for (int i = n; i < VL; i++) e[i] = 0.0f;
+      if (!log) stp(yr + c, e, n);
+      sum += e;
+    }
+    float total = hsum(sum);
+    if (log) {
+      // (x - max) - log(sum), not x - (max + log(sum)): for logits of 1e4 the sum max + log(sum)
+      // would round to float32's 1e-3 steps there.
+      float logTotal = std::log(total);
+      for (int c = 0; c < cols; c++) yr[c] = (xr[c] - mx) - logTotal;
+    } else {
+      float inv = 1.0f / total;
+      for (int c = 0; c < cols; c++) yr[c] *= inv;
+    }
+  }
+}

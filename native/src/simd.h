@@ -1,0 +1,121 @@
+// Vector types and math for one instruction set, written with GCC/Clang vector extensions so the
+// same source compiles to AVX-512, AVX2+FMA or the baseline (SSE2 / NEON). Included by each
+// isa_*.cc inside its own namespace after its `#pragma GCC target`, with RK_VL (floats per vector).
+//
+// exp: Cody-Waite reduction + the Cephes degree-6 polynomial (about 1 ulp);
+// tanh: Cephes' odd polynomial for |x| < 0.625, else 1 - 2/(exp(2|x|) + 1) (no cancellation there);
+// sigmoid: 1/(1+e^-|x|), mirrored for x < 0, so neither side overflows. NaN propagates.
+
+constexpr int VL = RK_VL;
+typedef float V __attribute__((vector_size(VL * 4)));
+typedef int32_t VI __attribute__((vector_size(VL * 4)));
+typedef float Vu __attribute__((vector_size(VL * 4), aligned(4)));
+
+#define RK_INLINE static inline __attribute__((always_inline))
+
+RK_INLINE V ld(const float* p) { return *reinterpret_cast<const Vu*>(p); }
+RK_INLINE void st(float* p, V v) { *reinterpret_cast<Vu*>(p) = v; }
+RK_INLINE V ldn(const float* p, int n) {
+  V v = {};
+  __builtin_memcpy(&v, p, n * 4);
+  return v;
+}
+RK_INLINE void stn(float* p, V v, int n) { __builtin_memcpy(p, &v, n * 4); }
+/** Loads n <= VL floats, the full vector when n == VL. */
+RK_INLINE V ldp(const float* p, int n) { return n == VL ? ld(p) : ldn(p, n); }
+RK_INLINE void stp(float* p, V v, int n) {
+  if (n == VL) st(p, v); else stn(p, v, n);
+}
+RK_INLINE V splat(float x) {
+  // One broadcast instruction (V{} + x would add +0.0f first; a lane loop compiles badly).
+#if defined(__x86_64__) && RK_VL == 16
+  return (V)_mm512_set1_ps(x);
+#elif defined(__x86_64__) && RK_VL == 8
+  return (V)_mm256_set1_ps(x);
+#elif defined(__x86_64__) && RK_VL == 4
+  return (V)_mm_set1_ps(x);
+#else
+  V v;
+  for (int i = 0; i < VL; i++) v[i] = x;
+  return v;
+#endif
+}
+RK_INLINE V vabs(V x) { return (V)((VI)x & 0x7fffffff); }
+RK_INLINE V vcopysign(V mag, V sgn) {
+  return (V)(((VI)mag & 0x7fffffff) | ((VI)sgn & (int32_t)0x80000000));
+}
+RK_INLINE float hsum(V v) {
+  float s = 0;
+  for (int i = 0; i < VL; i++) s += v[i];
+  return s;
+}
+RK_INLINE float hmax(V v) {
+  float m = v[0];
+  for (int i = 1; i < VL; i++) m = v[i] > m ? v[i] : m;
+  return m;
+}
+
+RK_INLINE V vexp(V x) {
+  // Clamp written so that NaN compares false and passes through.
+  x = x < -87.3f ? splat(-87.3f) : x;
+  x = x > 88.3f ? splat(88.3f) : x;
+  V fx = x * 1.44269504088896341f;
+  V n = (fx + 12582912.0f) - 12582912.0f;  // round to nearest integer
+  V r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  V z = r * r;
+  V y = splat(1.9875691500e-4f);
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * z + r + 1.0f;
+  VI e = (__builtin_convertvector(n, VI) + 127) << 23;
+  return y * (V)e;
+}
+
+RK_INLINE V vsigmoid(V x) {
+  V e = vexp(-vabs(x));
+  V s = 1.0f / (1.0f + e);
+  return x >= 0.0f ? s : e * s;
+}
+
+RK_INLINE V vtanh(V x) {
+  V ax = vabs(x);
+  V z = x * x;
+  V p = splat(-5.70498872745e-3f);
+  p = p * z + 2.06390887954e-2f;
+  p = p * z - 5.37397155531e-2f;
+  p = p * z + 1.33314422036e-1f;
+  p = p * z - 3.33332819422e-1f;
+  V small = p * z * x + x;
+  V e = vexp(ax + ax);
+  V big = vcopysign(1.0f - 2.0f / (e + 1.0f), x);
+  return ax < 0.625f ? small : big;
+}
+
+/** act(x) for the recurrent activations. */
+RK_INLINE V vact(int act, float slope, V x) {
+  switch (act) {
+    case ACT_TANH: return vtanh(x);
+    case ACT_SIGMOID: return vsigmoid(x);
+    case ACT_RELU: return x > 0.0f ? x : V{};
+    case ACT_LEAKY_RELU: return x > 0.0f ? x : x * slope;
+    default: return x;
+  }
+}
+
+/** act'(.) written in terms of the output y. */
+RK_INLINE V vactGrad(int act, float slope, V y) {
+  switch (act) {
+    case ACT_TANH: return 1.0f - y * y;
+    case ACT_SIGMOID: return y * (1.0f - y);
+    case ACT_RELU: return y > 0.0f ? splat(1.0f) : V{};
+    case ACT_LEAKY_RELU: return y > 0.0f ? splat(1.0f) : splat(slope);
+    default: return splat(1.0f);
+  }
+}
+
+RK_INLINE int imin(int a, int b) { return a < b ? a : b; }
+RK_INLINE int imax(int a, int b) { return a > b ? a : b; }
