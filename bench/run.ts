@@ -1,4 +1,4 @@
-// npm run bench -- [--workloads W1,W2] [--backends js,wasm] [--threads 1,2] [--quick]
+// npm run bench -- [--workloads W1,W2] [--backends js,wasm,native] [--threads 1,2] [--quick]
 // Runs the BENCHMARKS.md workloads on rnnkit's backends; prints one JSON line per workload,
 // backend and thread count, then a table beside the PyTorch / TensorFlow.js anchors found in
 // ../shared/anchors (if present).
@@ -8,7 +8,7 @@ import { availableBackends, kernels, setBackend } from '../src/kernels/backend.j
 import { repoRootFromBench } from './paths.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 
-interface Result { impl: string; workload: string; threads: number; value: number; unit: string }
+interface Result { impl: string; workload: string; threads: number; value: number; unit: string; peak_rss_mb?: number }
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,7 +50,10 @@ for (const backend of backends) {
     k.setThreads?.(threads);
     for (const id of workloads) {
       const w = WORKLOADS[id](quick);
-      const r: Result = { impl: `rnnkit-${backend}`, workload: id, threads, value: Math.round(measure(w) * 10) / 10, unit: w.unit };
+      const value = Math.round(measure(w) * 10) / 10;
+      // The process's peak resident memory so far: exact for a workload run on its own.
+      const peak_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
+      const r: Result = { impl: `rnnkit-${backend}`, workload: id, threads, value, unit: w.unit, peak_rss_mb };
       results.push(r);
       process.stdout.write(JSON.stringify(r) + '\n');
     }
