@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerEval } from './commands/eval.js';
 import { registerGradlab } from './commands/gradlab.js';
 import { registerExport } from './commands/export.js';
+import { registerImport } from './commands/import.js';
 import { registerPlot } from './commands/plot.js';
 import { registerSample } from './commands/sample.js';
 import { registerTrain } from './commands/train.js';
@@ -22,6 +23,7 @@ registerEval(program);
 registerPlot(program);
 registerGradlab(program);
 registerExport(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);

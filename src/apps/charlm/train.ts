@@ -100,6 +100,9 @@ export function trainCharLM(options: CharLMTrainOptions): CharLMTrainResult {
   if (o.resume) {
     resumed = loadCheckpoint<CharLMCheckpointMeta>(ckptPath);
     if (resumed.meta.app !== 'charlm') throw new Error(`${ckptPath} is not a character language model checkpoint`);
+    if (!resumed.meta.data) {
+      throw new Error(`${ckptPath} holds imported weights without a training position or optimiser state, so there is nothing to resume; use it with sample, eval or export`);
+    }
   }
 
   const tokenizer = new CharTokenizer();
