@@ -15,6 +15,10 @@ export interface WasmExports {
   gemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number, A: number, B: number,
     beta: number, C: number, tid: number, nt: number): void;
   setWaitPolicy(spins: number, canWait: number): void;
+  /** Before each team call: clears the barrier count and abort flag (./assembly/team.ts). */
+  teamReset(): void;
+  /** After a trap on any thread: releases the others from their barriers. */
+  teamAbort(): void;
   activationForward(act: number, slope: number, n: number, x: number, y: number): void;
   activationBackward(act: number, slope: number, n: number, y: number, dy: number, dx: number, accumulate: number): void;
   addRowVector(rows: number, cols: number, bias: number, y: number): void;

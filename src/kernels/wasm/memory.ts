@@ -51,6 +51,7 @@ export class WasmMemory {
    * for the current call. Pointers are valid until the next call to scratch().
    */
   scratch(...floats: number[]): number[] {
+    checkCounts(floats);
     let total = ALIGN;
     for (const n of floats) total += aligned(n);
     if (total > this.arenaBytes) {
@@ -63,6 +64,7 @@ export class WasmMemory {
 
   /** A block that outlives the call, carved like scratch(); release it with free(base). */
   block(...floats: number[]): { base: number; ptrs: number[] } {
+    checkCounts(floats);
     let total = ALIGN;
     for (const n of floats) total += aligned(n);
     const base = this.ex.alloc(total) >>> 0;
@@ -86,6 +88,16 @@ export class WasmMemory {
   addTo(ptr: number, dst: Float32Array, n = dst.length): void {
     const src = this.f32, o = ptr >>> 2;
     for (let i = 0; i < n; i++) dst[i] += src[o + i];
+  }
+}
+
+// A NaN count would carve NaN pointers, which typed arrays turn into address 0: the kernels'
+// static data (barrier words) and the heap's root would be overwritten.
+function checkCounts(floats: number[]): void {
+  for (const n of floats) {
+    if (!Number.isSafeInteger(n) || n < 0) {
+      throw new Error(`wasm backend: a buffer of ${n} floats was asked for (a shape is NaN, fractional or negative)`);
+    }
   }
 }
 

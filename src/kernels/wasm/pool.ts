@@ -1,6 +1,6 @@
 import {
   ARGC, ARGS_BYTE, CONTROL_BYTES, DONE, FAILED, FN, GEN, MAX_ARGS, NT, READY, STOP, TEAM_KERNELS,
-  type TeamKernel, type WorkerInit, waitChange,
+  type TeamKernel, type WorkerInit, failureMessage, recordFailure, waitChange,
 } from './control.js';
 import { type WasmExports, type WasmShared, hasSharedMemory, wasmShared } from './loader.js';
 
@@ -19,6 +19,9 @@ const nodeOs = typeof process !== 'undefined' ? process.getBuiltinModule?.('node
 const canBlock = nodeWorkers !== undefined
   || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'function';
 const START_TIMEOUT_MS = 15_000;
+// Workers still busy this long after the calling thread finished its own (equal) share get a
+// diagnostic on stderr; the wait goes on, since a heavily loaded machine can stall a thread.
+const STALL_REPORT_MS = 60_000;
 
 type AnyWorker = { terminate(): unknown };
 
@@ -131,7 +134,10 @@ function stopPool(): void {
   for (const w of p.workers) void w.terminate();
 }
 
-/** Runs a team kernel on teamThreads() threads (this one included); `args` without (tid, nt). */
+/**
+ * Runs a team kernel on teamThreads() threads (this one included); `args` without (tid, nt).
+ * A trap on any thread (this one or a worker) ends the call on all of them and is thrown here.
+ */
 export function runTeam(ex: WasmExports, kernel: TeamKernel, args: number[]): void {
   const fn = ex[kernel] as (...a: number[]) => void;
   let n = teamThreads();
@@ -145,20 +151,40 @@ export function runTeam(ex: WasmExports, kernel: TeamKernel, args: number[]): vo
   p.ctl[NT] = n;
   Atomics.store(p.ctl, DONE, 0);
   Atomics.store(p.ctl, FAILED, 0);
+  // No thread is inside a kernel now (the last call's all counted into DONE).
+  ex.teamReset();
   Atomics.add(p.ctl, GEN, 1);
   Atomics.notify(p.ctl, GEN);
   try {
     fn(...args, 0, n);
   } catch (e) {
-    // Workers may be parked at a barrier this thread never reached: replace the pool.
-    stopPool();
-    throw e;
+    // Workers may be parked at a barrier this thread will never reach: release them.
+    recordFailure(p.ctl, 0, e);
+    ex.teamAbort();
   }
-  for (let done = Atomics.load(p.ctl, DONE); done < n - 1;) done = waitChange(p.ctl, DONE, done, canBlock);
-  if (Atomics.load(p.ctl, FAILED)) {
-    stopPool();
-    throw new Error(`wasm backend: ${kernel} failed on a worker thread`);
+  waitForWorkers(p, kernel, n);
+  const failed = Atomics.load(p.ctl, FAILED);
+  if (failed) {
+    throw new Error(`wasm backend: ${kernel} failed on thread ${failed - 1} of ${n}: ${failureMessage(p.ctl)}`);
   }
+}
+
+function waitForWorkers(p: Pool, kernel: TeamKernel, n: number): void {
+  let reported = false;
+  for (let done = Atomics.load(p.ctl, DONE); done < n - 1;) {
+    const now = waitChange(p.ctl, DONE, done, canBlock, reported ? Infinity : STALL_REPORT_MS);
+    if (now === done && !reported) {
+      reported = true;
+      warn(`rnnkit: wasm ${kernel} has waited ${STALL_REPORT_MS / 1000} s for ${n - 1 - done} of `
+        + `${n - 1} kernel worker thread(s) (FAILED=${Atomics.load(p.ctl, FAILED)}); still waiting`);
+    }
+    done = now;
+  }
+}
+
+function warn(message: string): void {
+  if (typeof process !== 'undefined' && process.stderr) process.stderr.write(`${message}\n`);
+  else console.warn(message);
 }
 
 /** Sets how this (the calling) thread waits at the kernels' barriers. */

@@ -1,4 +1,6 @@
-import { ARGC, ARGS_BYTE, DONE, FAILED, FN, GEN, NT, READY, STOP, TEAM_KERNELS, type WorkerInit, waitChange } from './control.js';
+import {
+  ARGC, ARGS_BYTE, DONE, FN, GEN, NT, READY, STOP, TEAM_KERNELS, type WorkerInit, recordFailure, waitChange,
+} from './control.js';
 import { type WasmExports, wasmImports } from './loader.js';
 
 // A thread of the kernel pool (./pool.ts): its own instance of the kernels over the shared
@@ -18,13 +20,17 @@ function serve(init: WorkerInit): void {
     if (Atomics.load(ctl, STOP)) return;
     const nt = ctl[NT];
     if (init.tid < nt) {
-      const kernel = ex[TEAM_KERNELS[ctl[FN]]] as (...a: number[]) => void;
       try {
+        const kernel = ex[TEAM_KERNELS[ctl[FN]]] as (...a: number[]) => void;
         kernel(...args.subarray(0, ctl[ARGC]), init.tid, nt);
-      } catch {
-        Atomics.store(ctl, FAILED, 1);
+      } catch (e) {
+        // The others may be waiting at a barrier this thread will never reach: release them.
+        recordFailure(ctl, init.tid, e);
+        ex.teamAbort();
+      } finally {
+        // Counted whatever happened, so the host never waits for a thread that gave up.
+        if (Atomics.add(ctl, DONE, 1) === nt - 2) Atomics.notify(ctl, DONE);
       }
-      if (Atomics.add(ctl, DONE, 1) === nt - 2) Atomics.notify(ctl, DONE);
     }
   }
 }

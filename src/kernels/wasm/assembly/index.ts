@@ -13,7 +13,7 @@ export {
   rnnCellForward, rnnCellBackward, lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward,
 } from './cells';
 export { sequenceForward, sequenceBackward } from './sequence';
-export { setWaitPolicy } from './team';
+export { setWaitPolicy, teamAbort, teamReset } from './team';
 
 /** `bytes` of memory, 16-byte aligned; may grow the memory (the host must refresh its views). */
 export function alloc(bytes: usize): usize {
