@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { SequenceSpec } from '../../src/kernels/kernels.js';
 import { wasmKernels } from '../../src/kernels/wasm/index.js';
-import { runtime, team } from '../../src/kernels/wasm/runtime.js';
+import { runtime, setMinParallelWork, team } from '../../src/kernels/wasm/runtime.js';
 import { Random } from '../../src/util/random.js';
 
 // The wasm thread pool under stress (src/kernels/wasm/pool.ts, assembly/team.ts): a trap on a
@@ -14,6 +14,8 @@ import { Random } from '../../src/util/random.js';
 // NaN/Inf/huge values, must all finish, with numbers bit-identical to 1 thread.
 
 const k = wasmKernels;
+// Split even the smallest calls between threads, so the 2-thread code paths are what is tested.
+setMinParallelWork(0);
 const CHILD_FLAG = 'RNNKIT_WASM_STRESS_CHILD';
 
 function onThreads<T>(n: number, f: () => T): T {
@@ -118,7 +120,7 @@ if (process.env[CHILD_FLAG]) {
       const [pa, pb, pc] = mem.scratch(8, 24, 8 * 24);
       mem.put(pa, new Float32Array(8).fill(1));
       mem.put(pb, new Float32Array(24).fill(2));
-      team('gemm', 0, +transB, 8, 24, 1, 1, pa, bp < 0 ? pb : bp, 0, pc);
+      team('gemm', Infinity, 0, +transB, 8, 24, 1, 1, pa, bp < 0 ? pb : bp, 0, pc);
       const C = new Float32Array(8 * 24);
       mem.get(pc, C);
       return C;

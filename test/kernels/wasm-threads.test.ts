@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { wasmKernels } from '../../src/kernels/wasm/index.js';
+import { setMinParallelWork } from '../../src/kernels/wasm/runtime.js';
 import { kernels, setBackend } from '../../src/kernels/backend.js';
 import { GRU, LSTM, RNN, type RNNOptions } from '../../src/nn/rnn.js';
 import { backward } from '../../src/tensor/autograd.js';
@@ -16,6 +17,8 @@ import { Random } from '../../src/util/random.js';
 // split (src/kernels/wasm/assembly/team.ts). And a process that used the pool exits by itself.
 
 const k = wasmKernels;
+// Split even the smallest calls between threads, so the 2-thread code paths are what is tested.
+setMinParallelWork(0);
 
 function rand(n: number, rng: Random): Float32Array {
   const a = new Float32Array(n);

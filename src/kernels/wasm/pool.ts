@@ -135,12 +135,13 @@ function stopPool(): void {
 }
 
 /**
- * Runs a team kernel on teamThreads() threads (this one included); `args` without (tid, nt).
+ * Runs a team kernel on teamThreads() threads (this one included; at most maxThreads);
+ * `args` without (tid, nt).
  * A trap on any thread (this one or a worker) ends the call on all of them and is thrown here.
  */
-export function runTeam(ex: WasmExports, kernel: TeamKernel, args: number[]): void {
+export function runTeam(ex: WasmExports, kernel: TeamKernel, args: number[], maxThreads = Infinity): void {
   const fn = ex[kernel] as (...a: number[]) => void;
-  let n = teamThreads();
+  let n = Math.min(teamThreads(), maxThreads);
   if (n > 1 && !pool && nodeWorkers) pool = startPoolSync(n);
   if (n > 1 && !pool?.ready) n = 1;
   if (n === 1) { fn(...args, 0, 1); return; }

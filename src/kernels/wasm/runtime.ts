@@ -17,9 +17,22 @@ export function runtime(): WasmMemory {
   return memory;
 }
 
-/** Runs gemm / sequenceForward / sequenceBackward on the pool's threads (args without tid, nt). */
-export function team(kernel: TeamKernel, ...args: number[]): void {
-  runTeam(runtime().ex, kernel, args);
+// Below this much work per parallel section (multiply-adds: a GEMM's M*N*K, a sequence step's
+// B*G*H*P) the barriers cost more than a second thread saves (min-char-rnn's 1x100 steps ran 6x
+// slower on 2 threads), so such calls run on this thread alone. Results are the same either way.
+let minParallelWork = 1 << 20;
+
+/** Changes the threshold above (tests set 0 to run even tiny calls on every thread). */
+export function setMinParallelWork(work: number): void {
+  minParallelWork = work;
+}
+
+/**
+ * Runs gemm / sequenceForward / sequenceBackward on the pool's threads (args without tid, nt);
+ * `work` is the multiply-adds in one parallel section.
+ */
+export function team(kernel: TeamKernel, work: number, ...args: number[]): void {
+  runTeam(runtime().ex, kernel, args, work < minParallelWork ? 1 : undefined);
 }
 
 /** Activation codes shared with ./assembly/elementwise.ts. */

@@ -64,7 +64,7 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
   if (w.wHr) mem.put(pwHr, w.wHr as F32, P * H);
   if (rows) mem.put(prows, rows, T * B);
 
-  team('sequenceForward', MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
+  team('sequenceForward', B * GH * P, MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
     px, ph0, pc0, pwIh, pwHh, pbIh, pbHh, pwHr, prows, pout, hAll, cAll, gatesAll, hgAll, hRawAll);
 
   mem.get(pout, out as F32, N * P);
@@ -104,7 +104,7 @@ function sequenceBackward(ctx: SequenceContext, dOut: Buf, dhN: Buf, dcN: Buf | 
     else mem.f32.fill(0, pdc >>> 2, (pdc >>> 2) + B * H);
   }
 
-  team('sequenceBackward', MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
+  team('sequenceBackward', B * GH * P, MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
     px, pwIh, pwHh, pwHr, prows, saved.hAll, saved.cAll, saved.gatesAll, saved.hgAll, saved.hRawAll,
     pdOut, pdh, pdc, pdx, pdWIh, pdWHh, pdBIh, pdBHh, pdWHr);
 

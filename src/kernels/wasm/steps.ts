@@ -19,7 +19,7 @@ export const wasmStepKernels: StepKernels = {
     mem.put(pa, A as F32, M * K);
     mem.put(pb, B as F32, K * N);
     if (beta !== 0) mem.put(pc, C as F32, M * N);
-    team('gemm', +transA, +transB, M, N, K, alpha, pa, pb, beta, pc);
+    team('gemm', M * N * K, +transA, +transB, M, N, K, alpha, pa, pb, beta, pc);
     mem.get(pc, C as F32, M * N);
   },
 
