@@ -1,7 +1,7 @@
 import type { Activation, Buf, Kernels } from '../kernels.js';
 import { jsKernels } from '../js/index.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
-import { activationCode, allF32 } from './codes.js';
+import { activationCode, allF32 } from '../codes.js';
 import { createNativeSequenceKernels } from './sequence.js';
 
 export { loadNativeAddon, nativeLoadFailure } from './addon.js';

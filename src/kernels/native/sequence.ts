@@ -1,7 +1,7 @@
 import type { Buf, SequenceContext, SequenceGrads, SequenceSpec, SequenceWeights } from '../kernels.js';
 import { jsKernels } from '../js/index.js';
 import type { NativeAddon } from './addon.js';
-import { activationCode, allF32 } from './codes.js';
+import { activationCode, allF32 } from '../codes.js';
 
 // Host side of the native whole-layer kernels (native/src/sequence.h): the step loop runs in C++
 // on the caller's Float32Arrays. With keepForBackward the activations BPTT needs (as in

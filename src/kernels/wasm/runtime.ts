@@ -1,4 +1,4 @@
-import type { Activation, Buf } from '../kernels.js';
+export { activationCode, allF32 } from '../codes.js';
 import type { TeamKernel } from './control.js';
 import { wasm } from './loader.js';
 import { WasmMemory } from './memory.js';
@@ -33,21 +33,4 @@ export function setMinParallelWork(work: number): void {
  */
 export function team(kernel: TeamKernel, work: number, ...args: number[]): void {
   runTeam(runtime().ex, kernel, args, work < minParallelWork ? 1 : undefined);
-}
-
-/** Activation codes shared with ./assembly/elementwise.ts. */
-export function activationCode(act: Activation): number {
-  switch (act) {
-    case 'tanh': return 0;
-    case 'sigmoid': return 1;
-    case 'relu': return 2;
-    case 'leaky_relu': return 3;
-    case 'identity': return 4;
-  }
-}
-
-/** True when every given buffer is float32 (the wasm kernels' only type; others go to js). */
-export function allF32(...bufs: (Buf | null | undefined)[]): boolean {
-  for (const b of bufs) if (b && !(b instanceof Float32Array)) return false;
-  return true;
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import { kernels, setBackend } from '../../src/kernels/backend.js';
+import { loadNativeKernels, nativeLoadFailure } from '../../src/kernels/native/index.js';
 import { GRU, LSTM, RNN, type RNNOptions } from '../../src/nn/rnn.js';
 import { backward } from '../../src/tensor/autograd.js';
 import { add, weightedSum } from '../../src/tensor/ops/basic.js';
@@ -7,9 +8,12 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
 
-// Whole modules (src/nn/rnn.ts) in float32 on the wasm backend against the js backend: the same
-// weights and inputs, forward results and every parameter and input gradient, over stacked,
+// Whole modules (src/nn/rnn.ts) in float32 on each fast backend (wasm, and native when its addon
+// is built) against the js backend: the same weights and inputs, forward results and every
+// parameter and input gradient, over stacked,
 // bidirectional, projected and variable-length configurations.
+
+const nativeSkip = loadNativeKernels() ? false : `native addon not built (${nativeLoadFailure()}); run \`npm run build:native\``;
 
 type Kind = 'rnn' | 'lstm' | 'gru';
 const make = (kind: Kind, o: RNNOptions) => (kind === 'rnn' ? new RNN(o) : kind === 'lstm' ? new LSTM(o) : new GRU(o));
@@ -46,22 +50,25 @@ function run(backend: string, c: Case): Map<string, Float32Array> {
   }
 }
 
-function compare(c: Case): void {
-  const expected = run('js', c), actual = run('wasm', c);
-  for (const [name, e] of expected) assertClose(actual.get(name)!, e, { atol: 1e-4, rtol: 1e-4 }, `${JSON.stringify(c)} ${name}`);
+function compare(backend: string, c: Case): void {
+  const expected = run('js', c), actual = run(backend, c);
+  for (const [name, e] of expected) assertClose(actual.get(name)!, e, { atol: 1e-4, rtol: 1e-4 }, `${backend} ${JSON.stringify(c)} ${name}`);
 }
 
-test('wasm backend: RNN modules (tanh and relu, stacked, bidirectional) match the js backend', () => {
-  compare({ kind: 'rnn', T: 6, B: 3, I: 5, H: 8, opts: { numLayers: 2, bidirectional: true } });
-  compare({ kind: 'rnn', T: 5, B: 4, I: 3, H: 6, opts: { nonlinearity: 'relu' }, lengths: [5, 2, 4, 1] });
-});
+for (const [backend, skip] of [['wasm', false], ['native', nativeSkip]] as const) {
+  test(`${backend} backend: RNN modules (tanh and relu, stacked, bidirectional) match the js backend`, { skip }, () => {
+    compare(backend, { kind: 'rnn', T: 6, B: 3, I: 5, H: 8, opts: { numLayers: 2, bidirectional: true } });
+    compare(backend, { kind: 'rnn', T: 5, B: 4, I: 3, H: 6, opts: { nonlinearity: 'relu' }, lengths: [5, 2, 4, 1] });
+  });
 
-test('wasm backend: LSTM modules (projection, bidirectional, lengths) match the js backend', () => {
-  compare({ kind: 'lstm', T: 7, B: 3, I: 6, H: 12, opts: { numLayers: 2 } });
-  compare({ kind: 'lstm', T: 6, B: 4, I: 5, H: 10, opts: { bidirectional: true, projSize: 4 }, lengths: [3, 6, 1, 5] });
-});
+  test(`${backend} backend: LSTM modules (projection, bidirectional, lengths) match the js backend`, { skip }, () => {
+    compare(backend, { kind: 'lstm', T: 7, B: 3, I: 6, H: 12, opts: { numLayers: 2 } });
+    compare(backend, { kind: 'lstm', T: 6, B: 4, I: 5, H: 10, opts: { bidirectional: true, projSize: 4 }, lengths: [3, 6, 1, 5] });
+    compare(backend, { kind: 'lstm', T: 5, B: 33, I: 17, H: 65, opts: { numLayers: 2, bidirectional: true } });
+  });
 
-test('wasm backend: GRU modules (bidirectional, lengths, no bias) match the js backend', () => {
-  compare({ kind: 'gru', T: 6, B: 3, I: 4, H: 9, opts: { bidirectional: true, numLayers: 2 }, lengths: [6, 2, 4] });
-  compare({ kind: 'gru', T: 4, B: 2, I: 7, H: 5, opts: { bias: false } });
-});
+  test(`${backend} backend: GRU modules (bidirectional, lengths, no bias) match the js backend`, { skip }, () => {
+    compare(backend, { kind: 'gru', T: 6, B: 3, I: 4, H: 9, opts: { bidirectional: true, numLayers: 2 }, lengths: [6, 2, 4] });
+    compare(backend, { kind: 'gru', T: 4, B: 2, I: 7, H: 5, opts: { bias: false } });
+  });
+}

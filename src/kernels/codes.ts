@@ -1,6 +1,8 @@
-import type { Activation, Buf } from '../kernels.js';
+import type { Activation, Buf } from './kernels.js';
 
-/** Activation codes shared with native/src/common.h (enum Act). */
+// What the compiled backends (wasm/assembly, native/src) need from a kernel call's arguments.
+
+/** Activation codes, the same in ./wasm/assembly/elementwise.ts and native/src/common.h (enum Act). */
 export function activationCode(act: Activation): number {
   switch (act) {
     case 'tanh': return 0;
@@ -11,7 +13,7 @@ export function activationCode(act: Activation): number {
   }
 }
 
-/** True when every given buffer is float32 (the native kernels' only type; others go to js). */
+/** True when every given buffer is float32 (the compiled kernels' only type; others go to js). */
 export function allF32(...bufs: (Buf | null | undefined)[]): boolean {
   for (const b of bufs) if (b && !(b instanceof Float32Array)) return false;
   return true;
