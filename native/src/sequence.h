@@ -17,9 +17,32 @@ static thread_local Scratch tlStepHg, tlStepGates, tlStepRaw, tlStepDh, tlStepDh
 struct SeqJob {
   const SeqArgs* a;
   int G, GH;
+  /** Few rows in all (generation at batch 1): multiply by the row-major weights, unpacked. */
+  bool unpacked;
   const float *whhP, *whrP, *bx, *bh, *xg;
   float *ringH, *ringC, *dXg, *dHg, *dProj;
 };
+
+// C[b, n] = A[b, :] · W[n, :] for nb rows: one dot product per output. For a handful of rows this
+// reads W once, where packing it first would read and write it once more than the product needs.
+static void rowsTimesWeightsT(int nb, int N, int K, const float* A, int lda, const float* W, float* C, int ldc) {
+  for (int b = 0; b < nb; b++) {
+    const float* x = A + (long)b * lda;
+    for (int n = 0; n < N; n++) {
+      const float* w = W + (long)n * K;
+      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      int k = 0;
+      for (; k + 4 <= K; k += 4) {
+        s0 += x[k] * w[k]; s1 += x[k + 1] * w[k + 1]; s2 += x[k + 2] * w[k + 2]; s3 += x[k + 3] * w[k + 3];
+      }
+      for (; k < K; k++) s0 += x[k] * w[k];
+      C[(long)b * ldc + n] = (s0 + s1) + (s2 + s3);
+    }
+  }
+}
+
+// Packing W_hh pays off once it is reused over more rows than this.
+static const long UNPACKED_MAX_ROWS = 4;
 
 /** Batch rows [b0, b1) of thread t: slices aligned to the micro-tile height where possible. */
 static void sliceRows(int B, int t, int nt, int* b0, int* b1) {
@@ -62,7 +85,8 @@ static void seqForwardTask(void* p, int t, int nt) {
     float* hPrev = hBuf(s);
     float* hNext = hBuf(s + 1);
     float* hg = gru && a.hgAll ? a.hgAll + ((long)s * B + b0) * GH : hgStep;
-    gemmPackedB(nb, GH, P, hPrev + (long)b0 * P, P, j.whhP, 0.0f, hg, GH);
+    if (j.unpacked) rowsTimesWeightsT(nb, GH, P, hPrev + (long)b0 * P, P, a.wHh, hg, GH);
+    else gemmPackedB(nb, GH, P, hPrev + (long)b0 * P, P, j.whhP, 0.0f, hg, GH);
     for (int b = b0; b < b1; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
       if (r < 0) continue;
@@ -81,7 +105,8 @@ static void seqForwardTask(void* p, int t, int nt) {
     }
     if (a.wHr) {
       const float* raw = a.hRawAll ? a.hRawAll + ((long)s * B + b0) * H : rawStep;
-      gemmPackedB(nb, P, H, raw, H, j.whrP, 0.0f, hNext + (long)b0 * P, P);
+      if (j.unpacked) rowsTimesWeightsT(nb, P, H, raw, H, a.wHr, hNext + (long)b0 * P, P);
+      else gemmPackedB(nb, P, H, raw, H, j.whrP, 0.0f, hNext + (long)b0 * P, P);
     }
     for (int b = b0; b < b1; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
@@ -122,13 +147,16 @@ static void sequenceForward(const SeqArgs& a, int threads) {
     for (int i = 0; i < GH; i++) bias[i] = (a.bIh ? a.bIh[i] : 0.0f) + (a.bHh ? a.bHh[i] : 0.0f);
     j.bx = bias;
   }
-  float* whhP = tlWhh.get(packedBSize(GH, P));
-  packBAll(true, a.wHh, GH, P, whhP);
-  j.whhP = whhP;
-  if (a.wHr) {
-    float* whrP = tlWhr.get(packedBSize(P, H));
-    packBAll(true, a.wHr, P, H, whrP);
-    j.whrP = whrP;
+  j.unpacked = (long)T * B <= UNPACKED_MAX_ROWS;
+  if (!j.unpacked) {
+    float* whhP = tlWhh.get(packedBSize(GH, P));
+    packBAll(true, a.wHh, GH, P, whhP);
+    j.whhP = whhP;
+    if (a.wHr) {
+      float* whrP = tlWhr.get(packedBSize(P, H));
+      packBAll(true, a.wHr, P, H, whrP);
+      j.whrP = whrP;
+    }
   }
   if (!a.hAll) j.ringH = tlRingH.get((size_t)2 * B * P);
   if (a.mode == MODE_LSTM && !a.cAll) j.ringC = tlRingC.get((size_t)2 * B * H);
