@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Activation, Buf, SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
+import type { Buf, SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
 import { loadNativeKernels, nativeAddon, nativeLoadFailure } from '../../src/kernels/native/index.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
+import { type SequenceCase as Case, f64, rand } from '../helpers/sequence-case.js';
+import { stepRows } from '../../src/tensor/ops/recurrent.js';
 
 // The whole-layer native kernels (the step loop and BPTT in C++) against the js reference driver
 // run in float64 on the same float32 inputs: every cell kind and RNN activation, reverse
@@ -14,30 +16,6 @@ import { assertClose } from '../helpers/close.js';
 const native = loadNativeKernels();
 const addon = nativeAddon();
 const skip = native ? false : `native addon not built (${nativeLoadFailure()}); run \`npm run build:native\``;
-
-interface Case {
-  mode: SequenceSpec['mode']; T: number; B: number; I: number; H: number; P?: number;
-  act?: Activation; reverse?: boolean; lengths?: number[]; h0?: boolean; c0?: boolean; bias?: boolean;
-}
-
-function rand(n: number, rng: Random, scale: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform(-scale, scale);
-  return a;
-}
-const f64 = (a: Float32Array | null) => (a ? Float64Array.from(a) : null);
-
-function stepRows(T: number, B: number, lengths: number[] | undefined, reverse: boolean): Int32Array | null {
-  if (!lengths && !reverse) return null;
-  const rows = new Int32Array(T * B);
-  for (let s = 0; s < T; s++) {
-    for (let b = 0; b < B; b++) {
-      const len = lengths ? lengths[b] : T;
-      rows[s * B + b] = s < len ? (reverse ? len - 1 - s : s) * B + b : -1;
-    }
-  }
-  return rows;
-}
 
 interface Problem {
   spec: SequenceSpec; x: Float32Array; h0: Float32Array | null; c0: Float32Array | null;

@@ -1,39 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Activation, Buf, SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
+import type { Buf, SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
 import { wasmKernels as wasm } from '../../src/kernels/wasm/index.js';
 import { runtime } from '../../src/kernels/wasm/runtime.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
+import { type SequenceCase as Case, f64, rand } from '../helpers/sequence-case.js';
+import { stepRows } from '../../src/tensor/ops/recurrent.js';
 
 // The whole-layer wasm kernels (forward and BPTT inside wasm) against the js reference driver
 // run in float64 on the same float32 inputs: every cell kind and RNN activation, reverse
 // directions and unsorted lengths (rows map), LSTM projection, with and without h0/c0/biases.
-
-interface Case {
-  mode: SequenceSpec['mode']; T: number; B: number; I: number; H: number; P?: number;
-  act?: Activation; reverse?: boolean; lengths?: number[]; h0?: boolean; c0?: boolean; bias?: boolean;
-}
-
-function rand(n: number, rng: Random, scale: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform(-scale, scale);
-  return a;
-}
-const f64 = (a: Float32Array | null) => (a ? Float64Array.from(a) : null);
-
-function stepRows(T: number, B: number, lengths: number[] | undefined, reverse: boolean): Int32Array | null {
-  if (!lengths && !reverse) return null;
-  const rows = new Int32Array(T * B);
-  for (let s = 0; s < T; s++) {
-    for (let b = 0; b < B; b++) {
-      const len = lengths ? lengths[b] : T;
-      rows[s * B + b] = s < len ? (reverse ? len - 1 - s : s) * B + b : -1;
-    }
-  }
-  return rows;
-}
 
 function check(c: Case, seed: number): void {
   const rng = new Random(seed);

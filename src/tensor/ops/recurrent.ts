@@ -69,8 +69,11 @@ export function gateCount(mode: CellMode): number {
   return mode === 'rnn' ? 1 : mode === 'lstm' ? 4 : 3;
 }
 
-/** Row of the [T*B] time-major layout that step s of sequence b reads, or -1 when inactive. */
-function stepRows(T: number, B: number, lengths: Int32Array | null, reverse: boolean): Int32Array | null {
+/**
+ * SequenceSpec.rows: the row of the [T*B] time-major layout that step s of sequence b reads, or
+ * -1 once that sequence has ended; null when every step s reads time s.
+ */
+export function stepRows(T: number, B: number, lengths: ArrayLike<number> | null | undefined, reverse: boolean): Int32Array | null {
   if (!lengths && !reverse) return null;
   const rows = new Int32Array(T * B);
   for (let s = 0; s < T; s++) {
