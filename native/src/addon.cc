@@ -335,6 +335,115 @@ Napi::Value SequenceBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// ---- optimiser updates: (n, param, grad, state..., hyper-parameters) ----
+// Complements are computed here in double, as PyTorch computes them in Python, then rounded once.
+// Flags are read first: Args::flag coerces without checking for an exception a failed check threw.
+
+Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
+  Args a(info, "sgdUpdate");
+  bool init = a.flag(4), nesterov = a.flag(9);
+  size_t n = a.integer(0, "n");
+  float* p = a.f32(1, "param", n);
+  const float* g = a.f32(2, "grad", n);
+  float* buf = a.f32(3, "momentumBuf", n, true);
+  double lr = a.number(5, "lr"), momentum = a.number(6, "momentum"), dampening = a.number(7, "dampening");
+  double wd = a.number(8, "weightDecay");
+  if (a.ok()) g_isa->sgdUpdate(n, p, g, momentum != 0 ? buf : nullptr, init, (float)lr, (float)momentum,
+                               (float)(1 - dampening), (float)wd, nesterov);
+  return info.Env().Undefined();
+}
+
+Napi::Value AdagradUpdate(const Napi::CallbackInfo& info) {
+  Args a(info, "adagradUpdate");
+  size_t n = a.integer(0, "n");
+  float* p = a.f32(1, "param", n);
+  const float* g = a.f32(2, "grad", n);
+  float* sum = a.f32(3, "sum", n);
+  double clr = a.number(4, "clr"), wd = a.number(5, "weightDecay"), eps = a.number(6, "eps");
+  if (a.ok()) g_isa->adagradUpdate(n, p, g, sum, (float)clr, (float)wd, (float)eps);
+  return info.Env().Undefined();
+}
+
+Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
+  Args a(info, "rmspropUpdate");
+  size_t n = a.integer(0, "n");
+  float* p = a.f32(1, "param", n);
+  const float* g = a.f32(2, "grad", n);
+  float* squareAvg = a.f32(3, "squareAvg", n);
+  float* gradAvg = a.f32(4, "gradAvg", n, true);
+  float* buf = a.f32(5, "momentumBuf", n, true);
+  double lr = a.number(6, "lr"), alpha = a.number(7, "alpha"), eps = a.number(8, "eps");
+  double wd = a.number(9, "weightDecay"), momentum = a.number(10, "momentum");
+  if (a.ok()) g_isa->rmspropUpdate(n, p, g, squareAvg, gradAvg, momentum > 0 ? buf : nullptr, (float)lr, (float)alpha,
+                                   (float)(1 - alpha), (float)eps, (float)wd, (float)momentum);
+  return info.Env().Undefined();
+}
+
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  Args a(info, "adamUpdate");
+  bool decoupled = a.flag(11);
+  size_t n = a.integer(0, "n");
+  float* p = a.f32(1, "param", n);
+  const float* g = a.f32(2, "grad", n);
+  float* expAvg = a.f32(3, "expAvg", n);
+  float* expAvgSq = a.f32(4, "expAvgSq", n);
+  float* maxExpAvgSq = a.f32(5, "maxExpAvgSq", n, true);
+  double lr = a.number(6, "lr"), beta1 = a.number(7, "beta1"), beta2 = a.number(8, "beta2");
+  double eps = a.number(9, "eps"), wd = a.number(10, "weightDecay");
+  double stepSize = a.number(12, "stepSize"), bias2Sqrt = a.number(13, "bias2Sqrt");
+  if (a.ok()) {
+    g_isa->adamUpdate(n, p, g, expAvg, expAvgSq, maxExpAvgSq, (float)beta1, (float)(1 - beta1), (float)beta2,
+                      (float)(1 - beta2), (float)eps, decoupled ? 0.0f : (float)wd,
+                      decoupled ? (float)(1 - lr * wd) : 1.0f, (float)stepSize, (float)bias2Sqrt);
+  }
+  return info.Env().Undefined();
+}
+
+// ---- softmax cross-entropy ----
+
+Napi::Value CrossEntropyForward(const Napi::CallbackInfo& info) {
+  Args a(info, "crossEntropyForward");
+  int N = a.integer(0, "N"), C = a.integer(1, "C");
+  size_t NC = mul(N, C);
+  const float* logits = a.f32(2, "logits", NC);
+  const int32_t* targets = a.i32(3, "targets", N);
+  double ignore = a.number(4, "ignoreIndex");
+  const float* mask = a.f32(5, "mask", N, true);
+  const float* weight = a.f32(6, "weight", C, true);
+  double smoothing = a.number(7, "labelSmoothing");
+  float* loss = a.f32(8, "loss", N);
+  float* grad = a.f32(9, "grad", NC, true);
+  if (!a.ok()) return info.Env().Undefined();
+  if (!targets) return a.fail("targets must be an Int32Array"), info.Env().Undefined();
+  if (!(ignore >= -2147483648.0 && ignore <= 2147483647.0) || ignore != (double)(int64_t)ignore) {
+    return a.fail("ignoreIndex must be a 32-bit integer"), info.Env().Undefined();
+  }
+  const int ignoreIndex = (int)ignore;
+  // The kernel indexes a row by its target: a kept row's target must be a class.
+  for (int r = 0; r < N; r++) {
+    int32_t y = targets[r];
+    if (y == ignoreIndex || (mask && mask[r] == 0.0f)) continue;
+    if (y < 0 || y >= C) {
+      return a.fail("targets[" + std::to_string(r) + "] = " + std::to_string(y) + " is outside 0.." +
+                    std::to_string(C - 1)), info.Env().Undefined();
+    }
+  }
+  g_isa->crossEntropyForward(N, C, logits, targets, ignoreIndex, mask, weight, (float)smoothing, loss, grad);
+  return info.Env().Undefined();
+}
+
+Napi::Value CrossEntropyBackward(const Napi::CallbackInfo& info) {
+  Args a(info, "crossEntropyBackward");
+  int N = a.integer(0, "N"), C = a.integer(1, "C");
+  size_t NC = mul(N, C);
+  const float* grad = a.f32(2, "grad", NC);
+  const float* rowScale = a.f32(3, "rowScale", N, true);
+  double scale = a.number(4, "scale");
+  float* dx = a.f32(5, "dx", NC);
+  if (a.ok()) g_isa->crossEntropyBackward(N, C, grad, rowScale, (float)scale, dx);
+  return info.Env().Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   Args a(info, "setThreads");
   int n = a.integer(0, "threads");
@@ -378,6 +487,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"lstmCellForward", LstmCellForward}, {"lstmCellBackward", LstmCellBackward},
       {"gruCellForward", GruCellForward}, {"gruCellBackward", GruCellBackward},
       {"sequenceForward", SequenceForward}, {"sequenceBackward", SequenceBackward},
+      {"sgdUpdate", SgdUpdate}, {"adagradUpdate", AdagradUpdate}, {"rmspropUpdate", RmspropUpdate},
+      {"adamUpdate", AdamUpdate}, {"crossEntropyForward", CrossEntropyForward},
+      {"crossEntropyBackward", CrossEntropyBackward},
       {"setThreads", SetThreads}, {"threads", Threads}, {"isa", IsaName}, {"setIsa", SetIsa},
       {"supportedIsas", SupportedIsas},
   };

@@ -9,7 +9,7 @@ RK_INLINE V ldb(const float* b, int j, int n) { return b ? ldp(b + j, n) : V{}; 
 static void rnnRowForward(int H, int act, float slope, const float* xg, const float* hg, const float* bx, float* h) {
   for (int j = 0; j < H; j += VL) {
     int n = imin(VL, H - j);
-    stp(h + j, vact(act, slope, ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n)), n);
+    stp(h + j, cellAct(act, slope, ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n)), n);
   }
 }
 
@@ -20,19 +20,21 @@ static void rnnRowBackward(int H, int act, float slope, const float* h, const fl
   }
 }
 
-// ---- LSTM, gates i,f,g,o ----
+// ---- LSTM, gates i,f,g,o (stored for backward when gates is non-null) ----
 static void lstmRowForward(int H, const float* xg, const float* hg, const float* bx, const float* cPrev,
                            float* gates, float* c, float* h) {
   for (int j = 0; j < H; j += VL) {
     int n = imin(VL, H - j);
-    V gi = vsigmoid(ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n));
-    V gf = vsigmoid(ldp(xg + H + j, n) + ldp(hg + H + j, n) + ldb(bx, H + j, n));
-    V gg = vtanh(ldp(xg + 2 * H + j, n) + ldp(hg + 2 * H + j, n) + ldb(bx, 2 * H + j, n));
-    V go = vsigmoid(ldp(xg + 3 * H + j, n) + ldp(hg + 3 * H + j, n) + ldb(bx, 3 * H + j, n));
-    stp(gates + j, gi, n); stp(gates + H + j, gf, n); stp(gates + 2 * H + j, gg, n); stp(gates + 3 * H + j, go, n);
+    V gi = cellSigmoid(ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n));
+    V gf = cellSigmoid(ldp(xg + H + j, n) + ldp(hg + H + j, n) + ldb(bx, H + j, n));
+    V gg = cellTanh(ldp(xg + 2 * H + j, n) + ldp(hg + 2 * H + j, n) + ldb(bx, 2 * H + j, n));
+    V go = cellSigmoid(ldp(xg + 3 * H + j, n) + ldp(hg + 3 * H + j, n) + ldb(bx, 3 * H + j, n));
+    if (gates) {
+      stp(gates + j, gi, n); stp(gates + H + j, gf, n); stp(gates + 2 * H + j, gg, n); stp(gates + 3 * H + j, go, n);
+    }
     V cv = gf * ldp(cPrev + j, n) + gi * gg;
     stp(c + j, cv, n);
-    stp(h + j, go * vtanh(cv), n);
+    stp(h + j, go * cellTanh(cv), n);
   }
 }
 
@@ -42,7 +44,7 @@ static void lstmRowBackward(int H, const float* gates, const float* cPrev, const
   for (int j = 0; j < H; j += VL) {
     int n = imin(VL, H - j);
     V gi = ldp(gates + j, n), gf = ldp(gates + H + j, n), gg = ldp(gates + 2 * H + j, n), go = ldp(gates + 3 * H + j, n);
-    V tc = vtanh(ldp(c + j, n));
+    V tc = cellTanh(ldp(c + j, n));
     V dhv = ldp(dh + j, n);
     V dcv = ldp(dc + j, n) + dhv * go * (1.0f - tc * tc);
     stp(dPre + j, dcv * gg * gi * (1.0f - gi), n);
@@ -53,19 +55,20 @@ static void lstmRowBackward(int H, const float* gates, const float* cPrev, const
   }
 }
 
-// ---- GRU (PyTorch): r, z, n; hg gets bh added in place (it is saved with b_hh, as the reference) ----
-static void gruRowForward(int H, const float* xg, float* hg, const float* bx, const float* bh, const float* hPrev,
-                          float* gates, float* h) {
+// ---- GRU (PyTorch): r, z, n. hnOut (when non-null) gets W_hn h + b_hn, the one part of the
+// recurrent pre-activations backward needs (inside the reset product). ----
+static void gruRowForward(int H, const float* xg, const float* hg, const float* bx, const float* bh, const float* hPrev,
+                          float* gates, float* h, float* hnOut) {
   for (int j = 0; j < H; j += VL) {
     int n = imin(VL, H - j);
     V hr = ldp(hg + j, n) + ldb(bh, j, n);
     V hz = ldp(hg + H + j, n) + ldb(bh, H + j, n);
     V hn = ldp(hg + 2 * H + j, n) + ldb(bh, 2 * H + j, n);
-    if (bh) { stp(hg + j, hr, n); stp(hg + H + j, hz, n); stp(hg + 2 * H + j, hn, n); }
-    V r = vsigmoid(ldp(xg + j, n) + ldb(bx, j, n) + hr);
-    V z = vsigmoid(ldp(xg + H + j, n) + ldb(bx, H + j, n) + hz);
-    V nn = vtanh(ldp(xg + 2 * H + j, n) + ldb(bx, 2 * H + j, n) + r * hn);
-    stp(gates + j, r, n); stp(gates + H + j, z, n); stp(gates + 2 * H + j, nn, n);
+    if (hnOut) stp(hnOut + j, hn, n);
+    V r = cellSigmoid(ldp(xg + j, n) + ldb(bx, j, n) + hr);
+    V z = cellSigmoid(ldp(xg + H + j, n) + ldb(bx, H + j, n) + hz);
+    V nn = cellTanh(ldp(xg + 2 * H + j, n) + ldb(bx, 2 * H + j, n) + r * hn);
+    if (gates) { stp(gates + j, r, n); stp(gates + H + j, z, n); stp(gates + 2 * H + j, nn, n); }
     stp(h + j, (1.0f - z) * nn + z * ldp(hPrev + j, n), n);
   }
 }
@@ -109,7 +112,7 @@ static void lstmCellBackward(int B, int H, const float* gates, const float* cPre
 static void gruCellForward(int B, int H, const float* xg, const float* hg, const float* hPrev, float* gates, float* h) {
   for (int b = 0; b < B; b++) {
     long g = (long)b * 3 * H, s = (long)b * H;
-    gruRowForward(H, xg + g, const_cast<float*>(hg + g), nullptr, nullptr, hPrev + s, gates + g, h + s);
+    gruRowForward(H, xg + g, hg + g, nullptr, nullptr, hPrev + s, gates + g, h + s, nullptr);
   }
 }
 static void gruCellBackward(int B, int H, const float* gates, const float* hg, const float* hPrev, const float* dh,

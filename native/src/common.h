@@ -78,6 +78,19 @@ struct Isa {
                           const float* dh, float* dXg, float* dHg, float* dhPrev);
   void (*sequenceForward)(const SeqArgs& a, int threads);
   void (*sequenceBackward)(const SeqArgs& a, int threads);
+  // Optimiser updates (optim.h): complements such as 1 - β come precomputed in double.
+  void (*sgdUpdate)(size_t n, float* p, const float* g, float* buf, bool initBuffer, float lr, float momentum,
+                    float oneMinusDampening, float weightDecay, bool nesterov);
+  void (*adagradUpdate)(size_t n, float* p, const float* g, float* sum, float clr, float weightDecay, float eps);
+  void (*rmspropUpdate)(size_t n, float* p, const float* g, float* squareAvg, float* gradAvg, float* buf, float lr,
+                        float alpha, float oneMinusAlpha, float eps, float weightDecay, float momentum);
+  void (*adamUpdate)(size_t n, float* p, const float* g, float* expAvg, float* expAvgSq, float* maxExpAvgSq,
+                     float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2, float eps, float coupledDecay,
+                     float shrink, float stepSize, float bias2Sqrt);
+  // Softmax cross-entropy (loss.h).
+  void (*crossEntropyForward)(int N, int C, const float* logits, const int32_t* targets, int ignoreIndex,
+                              const float* mask, const float* weight, float labelSmoothing, float* loss, float* grad);
+  void (*crossEntropyBackward)(int N, int C, const float* grad, const float* rowScale, float scale, float* dx);
 };
 
 const Isa* isaGeneric();

@@ -3,6 +3,9 @@
 // the builds never share a symbol and one binary runs on any CPU of the architecture.
 #include "simd.h"
 #include "gemm.h"
+#include "cellmath.h"
 #include "cells.h"
 #include "sequence.h"
+#include "optim.h"
+#include "loss.h"
 #include "isa_table.h"

@@ -15,4 +15,10 @@ static const Isa kTable = {
     gruCellBackward,
     sequenceForward,
     sequenceBackward,
+    sgdUpdate,
+    adagradUpdate,
+    rmspropUpdate,
+    adamUpdate,
+    crossEntropyForward,
+    crossEntropyBackward,
 };

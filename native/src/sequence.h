@@ -5,13 +5,15 @@
 //   x: [T, B, I], h0: [B, P], c0: [B, H] -> out: [T, B, P], hN: [B, P], cN: [B, H]
 //
 // Batch rows never interact inside a layer, so the step loop runs on each thread for its own
-// slice of the batch with no synchronisation per step; the weight and input gradients are big
-// GEMMs over all steps, split over tiles afterwards. W_hh (and W_hr) are packed once per pass.
+// slice of the batch with no synchronisation per step; the weight gradients are big GEMMs over
+// all steps, split over tiles afterwards. The input-side products (x W_ih^T forward, dXg W_ih
+// backward) run in the step loop while their rows are in cache, or as one GEMM over all steps
+// (inputSidePerStep). The weights are packed once per pass.
 
 static int gateCount(int mode) { return mode == MODE_RNN ? 1 : mode == MODE_LSTM ? 4 : 3; }
 
-static thread_local Scratch tlXg, tlWhh, tlWhr, tlBias, tlRingH, tlRingC, tlDXg, tlDHg, tlDProj;
-static thread_local Scratch tlStepHg, tlStepGates, tlStepRaw, tlStepDh, tlStepDhPrev, tlStepDc, tlStepDhRaw,
+static thread_local Scratch tlXg, tlWih, tlWhh, tlWhr, tlBias, tlRingH, tlRingC, tlDXg, tlDHg, tlDProj;
+static thread_local Scratch tlStepHg, tlStepXg, tlStepRaw, tlStepDh, tlStepDhPrev, tlStepDc, tlStepDhRaw,
     tlStepDXg, tlStepDirect;
 
 struct SeqJob {
@@ -19,7 +21,9 @@ struct SeqJob {
   int G, GH;
   /** Few rows in all (generation at batch 1): multiply by the row-major weights, unpacked. */
   bool unpacked;
-  const float *whhP, *whrP, *bx, *bh, *xg;
+  /** Forward: x W_ih^T per step against wihP (else xg holds all steps'); backward: dx likewise. */
+  bool xgPerStep, dxPerStep;
+  const float *wihP, *whhP, *whrP, *bx, *bh, *xg;
   float *ringH, *ringC, *dXg, *dHg, *dProj;
 };
 
@@ -64,11 +68,16 @@ static void seqForwardTask(void* p, int t, int nt) {
   sliceRows(B, t, nt, &b0, &b1);
   const int nb = b1 - b0;
   if (nb <= 0) return;
-  const bool lstm = a.mode == MODE_LSTM, gru = a.mode == MODE_GRU;
+  const bool lstm = a.mode == MODE_LSTM;
   float* hgStep = tlStepHg.get((size_t)nb * GH);
-  float* gatesStep = tlStepGates.get((size_t)GH);
+  float* xgStep = j.xgPerStep ? tlStepXg.get((size_t)nb * GH) : nullptr;
   float* rawStep = a.wHr ? tlStepRaw.get((size_t)nb * H) : nullptr;
-  auto hBuf = [&](int s) { return a.hAll ? a.hAll + (long)s * B * P : j.ringH + (long)(s & 1) * B * P; };
+  // Without saved states or a rows map the output of step s - 1 is h(s) itself, rows in step order.
+  const bool hInOut = !a.hAll && !a.rows;
+  auto hBuf = [&](int s) {
+    return a.hAll ? a.hAll + (long)s * B * P
+         : hInOut && s > 0 ? a.out + (long)(s - 1) * B * P : j.ringH + (long)(s & 1) * B * P;
+  };
   auto cBuf = [&](int s) { return a.cAll ? a.cAll + (long)s * B * H : j.ringC + (long)(s & 1) * B * H; };
 
   // Initial state of this slice.
@@ -84,15 +93,17 @@ static void seqForwardTask(void* p, int t, int nt) {
   for (int s = 0; s < T; s++) {
     float* hPrev = hBuf(s);
     float* hNext = hBuf(s + 1);
-    float* hg = gru && a.hgAll ? a.hgAll + ((long)s * B + b0) * GH : hgStep;
+    // The step's recurrent pre-activations stay in cache; GRU saves only its n part for backward.
+    float* hg = hgStep;
+    if (j.xgPerStep) gemmPackedB(nb, GH, a.I, a.x + ((long)s * B + b0) * a.I, a.I, j.wihP, 0.0f, xgStep, GH);
     if (j.unpacked) rowsTimesWeightsT(nb, GH, P, hPrev + (long)b0 * P, P, a.wHh, hg, GH);
     else gemmPackedB(nb, GH, P, hPrev + (long)b0 * P, P, j.whhP, 0.0f, hg, GH);
     for (int b = b0; b < b1; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
       if (r < 0) continue;
-      const float* xs = j.xg + (long)r * GH;
+      const float* xs = j.xgPerStep ? xgStep + (long)(b - b0) * GH : j.xg + (long)r * GH;
       float* hgb = hg + (long)(b - b0) * GH;
-      float* gates = a.gatesAll ? a.gatesAll + ((long)s * B + b) * GH : gatesStep;
+      float* gates = a.gatesAll ? a.gatesAll + ((long)s * B + b) * GH : nullptr;
       float* hCell = !a.wHr ? hNext + (long)b * P
                    : a.hRawAll ? a.hRawAll + ((long)s * B + b) * H : rawStep + (long)(b - b0) * H;
       if (a.mode == MODE_RNN) {
@@ -100,7 +111,8 @@ static void seqForwardTask(void* p, int t, int nt) {
       } else if (lstm) {
         lstmRowForward(H, xs, hgb, j.bx, cBuf(s) + (long)b * H, gates, cBuf(s + 1) + (long)b * H, hCell);
       } else {
-        gruRowForward(H, xs, hgb, j.bx, j.bh, hPrev + (long)b * P, gates, hCell);
+        float* hnSaved = a.hgAll ? a.hgAll + ((long)s * B + b) * GH + 2 * H : nullptr;
+        gruRowForward(H, xs, hgb, j.bx, j.bh, hPrev + (long)b * P, gates, hCell, hnSaved);
       }
     }
     if (a.wHr) {
@@ -111,7 +123,7 @@ static void seqForwardTask(void* p, int t, int nt) {
     for (int b = b0; b < b1; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
       if (r >= 0) {
-        std::memcpy(a.out + (long)r * P, hNext + (long)b * P, sizeof(float) * P);
+        if (!hInOut) std::memcpy(a.out + (long)r * P, hNext + (long)b * P, sizeof(float) * P);
       } else {
         // Past the end of this sequence: carry the state; the output stays 0.
         std::memcpy(hNext + (long)b * P, hPrev + (long)b * P, sizeof(float) * P);
@@ -128,6 +140,22 @@ static int sequenceThreads(int B, int threads) {
   return nt < 1 ? 1 : nt;
 }
 
+// Packed W_ih and W_hh up to this size stay in a core's L2 cache through the step loop.
+static const double XG_PER_STEP_WEIGHT_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * Whether the input-side products (forward: x W_ih^T, backward: dXg W_ih) are made in the step
+ * loop, on rows still in cache, rather than as one GEMM over all steps with a [T*B, G*H] round
+ * trip through memory: in step order only (no rows map: each step's rows are contiguous), and when
+ * W_ih then stays in cache with W_hh or streaming it every step costs less than that round trip.
+ */
+static bool inputSidePerStep(const SeqArgs& a, int GH, int threads) {
+  const int nt = sequenceThreads(a.B, threads);
+  const int rowsPerThread = (a.B + nt - 1) / nt;
+  const double weightBytes = 4.0 * ((double)packedBSize(GH, a.I) + (double)packedBSize(GH, a.P));
+  return !a.rows && (weightBytes <= XG_PER_STEP_WEIGHT_BYTES || a.I <= 2 * rowsPerThread);
+}
+
 static void sequenceForward(const SeqArgs& a, int threads) {
   const int T = a.T, B = a.B, I = a.I, H = a.H, P = a.P, N = T * B;
   SeqJob j = {};
@@ -135,10 +163,19 @@ static void sequenceForward(const SeqArgs& a, int threads) {
   j.G = gateCount(a.mode);
   j.GH = j.G * H;
   const int GH = j.GH;
-  // The input projection of all steps in one GEMM; the biases are added inside the cells.
-  float* xg = tlXg.get((size_t)N * GH);
-  gemm(false, true, N, GH, I, 1.0f, a.x, a.wIh, 0.0f, xg, threads);
-  j.xg = xg;
+  j.unpacked = (long)T * B <= UNPACKED_MAX_ROWS;
+  // The input projection, per step or for all steps in one GEMM (inputSidePerStep). The biases are
+  // added inside the cells.
+  j.xgPerStep = !j.unpacked && inputSidePerStep(a, GH, threads);
+  if (j.xgPerStep) {
+    float* wihP = tlWih.get(packedBSize(GH, I));
+    packBAll(true, a.wIh, GH, I, wihP);
+    j.wihP = wihP;
+  } else {
+    float* xg = tlXg.get((size_t)N * GH);
+    gemm(false, true, N, GH, I, 1.0f, a.x, a.wIh, 0.0f, xg, threads);
+    j.xg = xg;
+  }
   if (a.mode == MODE_GRU) {
     j.bx = a.bIh;
     j.bh = a.bHh;
@@ -147,7 +184,6 @@ static void sequenceForward(const SeqArgs& a, int threads) {
     for (int i = 0; i < GH; i++) bias[i] = (a.bIh ? a.bIh[i] : 0.0f) + (a.bHh ? a.bHh[i] : 0.0f);
     j.bx = bias;
   }
-  j.unpacked = (long)T * B <= UNPACKED_MAX_ROWS;
   if (!j.unpacked) {
     float* whhP = tlWhh.get(packedBSize(GH, P));
     packBAll(true, a.wHh, GH, P, whhP);
@@ -160,7 +196,8 @@ static void sequenceForward(const SeqArgs& a, int threads) {
   }
   if (!a.hAll) j.ringH = tlRingH.get((size_t)2 * B * P);
   if (a.mode == MODE_LSTM && !a.cAll) j.ringC = tlRingC.get((size_t)2 * B * H);
-  if (T > 0) std::memset(a.out, 0, sizeof(float) * (size_t)N * P);
+  // Steps past a sequence's end leave their output rows 0; without a rows map every row is written.
+  if (T > 0 && a.rows) std::memset(a.out, 0, sizeof(float) * (size_t)N * P);
   parallelRun(sequenceThreads(B, threads), seqForwardTask, &j);
 }
 
@@ -213,17 +250,21 @@ static void seqBackwardTask(void* p, int t, int nt) {
       if (a.mode == MODE_RNN) {
         const float* hCell = a.wHr ? a.hRawAll + sb * H : a.hAll + (sb + B) * P;
         rnnRowBackward(H, a.act, a.slope, hCell, dhRaw + (long)lb * H, dHgb);
-        std::memcpy(j.dXg + (long)r * GH, dHgb, sizeof(float) * GH);
+        if (j.dXg != j.dHg) std::memcpy(j.dXg + (long)r * GH, dHgb, sizeof(float) * GH);
       } else if (lstm) {
         lstmRowBackward(H, a.gatesAll + sb * GH, a.cAll + sb * H, a.cAll + (sb + B) * H, dhRaw + (long)lb * H,
                         dc + (long)lb * H, dHgb);
-        std::memcpy(j.dXg + (long)r * GH, dHgb, sizeof(float) * GH);
+        if (j.dXg != j.dHg) std::memcpy(j.dXg + (long)r * GH, dHgb, sizeof(float) * GH);
       } else {
         gruRowBackward(H, a.gatesAll + sb * GH, a.hgAll + sb * GH, a.hAll + sb * P, dhRaw + (long)lb * H,
                        j.dXg + (long)r * GH, dHgb, dDirect + (long)lb * H);
       }
     }
     gemmPackedB(nb, P, GH, dHg, GH, j.whhP, 0.0f, dhPrev, P);
+    if (j.dxPerStep) {
+      const long row = (long)s * B + b0;
+      gemmPackedB(nb, a.I, GH, j.dXg + row * GH, GH, j.wihP, 1.0f, a.dx + row * a.I, a.I);
+    }
     for (int b = b0; b < b1; b++) {
       const int lb = b - b0;
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
@@ -248,6 +289,59 @@ static void seqBackwardTask(void* p, int t, int nt) {
   }
 }
 
+/** out[c] += sum over rows of x[r, c], for `cols` columns of rows `ldx` apart. */
+static void sumColumnsInto(int rows, int cols, const float* x, long ldx, float* out) {
+  for (int r = 0; r < rows; r++) {
+    const float* row = x + (long)r * ldx;
+    for (int c = 0; c < cols; c += VL) {
+      const int n = imin(VL, cols - c);
+      stp(out + c, ldp(out + c, n) + ldp(row + c, n), n);
+    }
+  }
+}
+
+// dBIh and dBHh are the column sums of dXg and dHg; the two agree except in GRU's n part (RNN and
+// LSTM: everywhere), so the shared part is summed once.
+static void addBiasGradients(const SeqArgs& a, int N, int GH, const float* dXg, const float* dHg) {
+  const int shared = a.mode == MODE_GRU ? 2 * a.H : GH;
+  float* sum = tlBias.get(GH);
+  std::memset(sum, 0, sizeof(float) * GH);
+  sumColumnsInto(N, GH, dXg, GH, sum);
+  if (a.dBIh) for (int i = 0; i < GH; i++) a.dBIh[i] += sum[i];
+  if (a.dBHh) {
+    for (int i = 0; i < shared; i++) a.dBHh[i] += sum[i];
+    if (shared < GH) sumColumnsInto(N, GH - shared, dHg + shared, GH, a.dBHh + shared);
+  }
+}
+
+static thread_local Scratch tlFlipped;
+
+/**
+ * C[M, N] += G^T X for a weight gradient: G [K, M] a pre-activation gradient over all K rows of
+ * steps, X [K, N] the layer's inputs or states. For narrow C (few column panels: the input or
+ * hidden width against M = G*H gate rows) the transposed product C^T = X^T G is computed into
+ * scratch and added in transposed: it packs the big G untransposed with whole-vector copies and
+ * reuses each of its panels from L1 over all of C^T's rows, where the direct product reuses each
+ * packed G panel once per column panel (measured on AVX-512: W5's dW_ih and dW_hh 15-25% faster,
+ * W2's dW_ih 25%; wide C, e.g. 1024 x 256, a few percent slower). Also when it pads the micro-tile
+ * much less. (dx = dXg W_ih flipped measured slower: its B would need the transposing pack.)
+ */
+static void addWeightGradient(int M, int N, int K, const float* G, const float* X, float* C, int threads) {
+  const double direct = (double)panels(M, MR) * MR * panels(N, NR) * NR;
+  const double flipped = (double)panels(N, MR) * MR * panels(M, NR) * NR;
+  const bool narrow = N < M && panels(N, NR) <= 4;
+  if (!narrow && flipped * 8 > direct * 7) {
+    gemm(true, false, M, N, K, 1.0f, G, X, 1.0f, C, threads);
+    return;
+  }
+  float* Ct = tlFlipped.get((size_t)N * M);
+  gemm(true, false, N, M, K, 1.0f, X, G, 0.0f, Ct, threads);
+  for (int i = 0; i < M; i++) {
+    float* c = C + (long)i * N;
+    for (int j = 0; j < N; j++) c[j] += Ct[(long)j * M + i];
+  }
+}
+
 static void sequenceBackward(const SeqArgs& a, int threads) {
   const int T = a.T, B = a.B, I = a.I, H = a.H, P = a.P, N = T * B;
   SeqJob j = {};
@@ -255,8 +349,11 @@ static void sequenceBackward(const SeqArgs& a, int threads) {
   j.G = gateCount(a.mode);
   j.GH = j.G * H;
   const int GH = j.GH;
-  j.dXg = tlDXg.get((size_t)N * GH);
+  const bool gru = a.mode == MODE_GRU;
   j.dHg = tlDHg.get((size_t)N * GH);
+  // RNN and LSTM pre-activations have one gradient for both sides; stored once when the rows of
+  // the input side are the steps' own rows (no rows map).
+  j.dXg = gru || a.rows ? tlDXg.get((size_t)N * GH) : j.dHg;
   // Rows a sequence never reaches (padding) get no gradient.
   if (a.rows) std::memset(j.dXg, 0, sizeof(float) * (size_t)N * GH);
   float* whhP = tlWhh.get(packedBSize(P, GH));
@@ -268,12 +365,17 @@ static void sequenceBackward(const SeqArgs& a, int threads) {
     j.whrP = whrP;
     j.dProj = tlDProj.get((size_t)N * P);
   }
+  j.dxPerStep = a.dx && inputSidePerStep(a, GH, threads);
+  if (j.dxPerStep) {
+    float* wihP = tlWih.get(packedBSize(I, GH));
+    packBAll(false, a.wIh, I, GH, wihP);
+    j.wihP = wihP;
+  }
   parallelRun(sequenceThreads(B, threads), seqBackwardTask, &j);
 
-  if (a.dx) gemm(false, false, N, I, GH, 1.0f, j.dXg, a.wIh, 1.0f, a.dx, threads);
-  if (a.dWIh) gemm(true, false, GH, I, N, 1.0f, j.dXg, a.x, 1.0f, a.dWIh, threads);
-  if (a.dWHh) gemm(true, false, GH, P, N, 1.0f, j.dHg, a.hAll, 1.0f, a.dWHh, threads);
-  if (a.dBIh) sumRowsInto(N, GH, j.dXg, a.dBIh);
-  if (a.dBHh) sumRowsInto(N, GH, j.dHg, a.dBHh);
-  if (a.dWHr) gemm(true, false, P, H, N, 1.0f, j.dProj, a.hRawAll, 1.0f, a.dWHr, threads);
+  if (a.dx && !j.dxPerStep) gemm(false, false, N, I, GH, 1.0f, j.dXg, a.wIh, 1.0f, a.dx, threads);
+  if (a.dWIh) addWeightGradient(GH, I, N, j.dXg, a.x, a.dWIh, threads);
+  if (a.dWHh) addWeightGradient(GH, P, N, j.dHg, a.hAll, a.dWHh, threads);
+  if (a.dBIh || a.dBHh) addBiasGradients(a, N, GH, j.dXg, j.dHg);
+  if (a.dWHr) addWeightGradient(P, H, N, j.dProj, a.hRawAll, a.dWHr, threads);
 }

@@ -41,12 +41,19 @@ export interface SequenceGrads {
   dhSteps?: Buf | null;
 }
 
+// Optimiser hyper-parameters (PyTorch 1.13's names in camelCase). Type aliases rather than
+// interfaces so that they fit the optimisers' HyperParams record.
+export type SgdHyper = { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean };
+export type AdagradHyper = { lr: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number };
+export type RmspropHyper = { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean };
+export type AdamHyper = { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean };
+
 /** What a forward pass keeps for its backward pass; opaque outside the backend that made it. */
 export interface SequenceContext {
   readonly spec: SequenceSpec;
 }
 
-export interface Kernels {
+export interface Kernels extends TrainingKernels {
   readonly name: string;
   /** True when sequenceBackward fills SequenceGrads.dhSteps; otherwise such layers run on the js reference. */
   readonly supportsDhSteps?: boolean;
@@ -130,4 +137,49 @@ export interface Kernels {
    */
   gruCellBackward(B: number, H: number, gates: Buf, hg: Buf, hPrev: Buf, dh: Buf,
     dXg: Buf, dHg: Buf, dhPrev: Buf): void;
+}
+
+/** The optimiser updates and the loss: the per-step work of training outside the model. */
+export interface TrainingKernels {
+  // ---- optimiser updates: one parameter updated in place from its gradient and its state ----
+  // Every buffer has the parameter's length. Each follows PyTorch 1.13's single-tensor update
+  // (torch/optim/*.py) line by line; per-step scalars (bias corrections, decayed rates) are
+  // computed by the caller in double, so kernels only stream.
+
+  /**
+   * SGD: d = g + wd·p; with momentum, buf = d on the first step (initBuffer) and
+   * buf = μ·buf + (1 - dampening)·d after; d = nesterov ? d + μ·buf : buf; p -= lr·d.
+   * momentumBuf is read only when momentum is not 0.
+   */
+  sgdUpdate(param: Buf, grad: Buf, momentumBuf: Buf | null, initBuffer: boolean, h: SgdHyper): void;
+  /** Adagrad with the step's rate clr = lr / (1 + (t - 1)·lrDecay): sum += d²; p -= clr·d / (√sum + eps). */
+  adagradUpdate(param: Buf, grad: Buf, sum: Buf, clr: number, h: AdagradHyper): void;
+  /**
+   * RMSprop: sq = α·sq + (1 - α)·d²; centered: ga = α·ga + (1 - α)·d, avg = √(sq - ga²), else
+   * avg = √sq; avg += eps; with momentum buf = μ·buf + d / avg, p -= lr·buf; else p -= lr·d / avg.
+   * gradAvg is read only when centered, momentumBuf only when momentum > 0.
+   */
+  rmspropUpdate(param: Buf, grad: Buf, squareAvg: Buf, gradAvg: Buf | null, momentumBuf: Buf | null, h: RmspropHyper): void;
+  /**
+   * Adam (decoupled false: d = g + wd·p) or AdamW (decoupled: p *= 1 - lr·wd, d = g):
+   * m = β1·m + (1 - β1)·d; v = β2·v + (1 - β2)·d²; amsgrad: vMax = max(vMax, v), v̂ = vMax, else
+   * v̂ = v; p -= stepSize·m / (√v̂ / bias2Sqrt + eps), with stepSize = lr / (1 - β1^t) and
+   * bias2Sqrt = √(1 - β2^t) at step t. maxExpAvgSq is read only with amsgrad.
+   */
+  adamUpdate(param: Buf, grad: Buf, expAvg: Buf, expAvgSq: Buf, maxExpAvgSq: Buf | null, h: AdamHyper,
+    decoupled: boolean, stepSize: number, bias2Sqrt: number): void;
+
+  // ---- softmax cross-entropy (src/train/losses/crossEntropy.ts has the formula) ----
+
+  /**
+   * Per row i of logits [N, C] with target y = targets[i], mask m (1 when mask is null) and class
+   * weights w (1 when weight is null): loss[i] = m((1 - ε)(-w[y] logp[i, y]) + ε / C·(-Σ_c w[c] logp[i, c]))
+   * with logp = logSoftmax(logits[i, :]) and ε = labelSmoothing; grad[i, :] (when not null) =
+   * d loss[i] / d logits[i, :]. A row whose target is ignoreIndex or whose mask is 0 is skipped:
+   * loss 0, gradient row 0. The caller checks that the other targets are in 0..C-1.
+   */
+  crossEntropyForward(N: number, C: number, logits: Buf, targets: Int32Array, ignoreIndex: number,
+    mask: Buf | null, weight: Buf | null, labelSmoothing: number, loss: Buf, grad: Buf | null): void;
+  /** dx[i, :] += scale · rowScale[i] · grad[i, :] (rowScale null: 1) for the N rows of C values. */
+  crossEntropyBackward(N: number, C: number, grad: Buf, rowScale: Buf | null, scale: number, dx: Buf): void;
 }

@@ -124,12 +124,26 @@ test('native sequence kernels: char-LM sizes (B=32, several K blocks of W_hh)', 
   check({ mode: 'gru', T: 3, B: 4, I: 8, H: 300 }, 301);
 });
 
+test('native sequence kernels: inputs narrow against the GEMM tile (dW_ih computed transposed)', { skip }, () => {
+  check({ mode: 'gru', T: 3, B: 5, I: 100, H: 128 }, 350);
+  check({ mode: 'lstm', T: 4, B: 3, I: 33, H: 64, reverse: true, lengths: [4, 1, 3], h0: true, c0: true }, 351);
+  check({ mode: 'rnn', T: 2, B: 2, I: 1, H: 64, bias: false }, 352);
+});
+
+test('native sequence kernels: the input projection made per step and for all steps at once', { skip }, () => {
+  // Step order with small weights: per step; wide inputs whose weights overflow the cache: one GEMM.
+  check({ mode: 'gru', T: 5, B: 6, I: 40, H: 20, h0: true }, 360);
+  check({ mode: 'lstm', T: 3, B: 2, I: 1600, H: 64 }, 361);
+  check({ mode: 'rnn', T: 3, B: 2, I: 1700, H: 65, act: 'sigmoid' }, 362);
+});
+
 test('native sequence kernels: 1 and 2 threads give identical results', { skip }, () => {
   const before = native!.threads!();
   try {
     for (const c of [
       { mode: 'lstm', T: 6, B: 32, I: 20, H: 48, P: 24, h0: true, c0: true, lengths: Array.from({ length: 32 }, (_, i) => 1 + (i * 7) % 6) },
       { mode: 'gru', T: 5, B: 19, I: 9, H: 33, reverse: true },
+      { mode: 'gru', T: 4, B: 64, I: 100, H: 128 },
       { mode: 'rnn', T: 7, B: 64, I: 70, H: 130, act: 'relu' },
     ] as Case[]) {
       const p = problem(c, 400);

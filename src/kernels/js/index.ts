@@ -7,6 +7,8 @@ import {
 import {
   gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, rnnCellBackward, rnnCellForward,
 } from './cells.js';
+import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
+import { crossEntropyBackward, crossEntropyForward } from './losses.js';
 
 const stepKernels = {
   gemm,
@@ -22,6 +24,12 @@ const stepKernels = {
   lstmCellBackward,
   gruCellForward,
   gruCellBackward,
+  sgdUpdate,
+  adagradUpdate,
+  rmspropUpdate,
+  adamUpdate,
+  crossEntropyForward,
+  crossEntropyBackward,
 };
 
 /** The readable reference backend: plain loops over typed arrays, float32 or float64. */

@@ -36,6 +36,20 @@ export interface NativeAddon {
     hRawAll: Float32Array | null, dOut: Float32Array, dhN: Float32Array, dcN: Float32Array | null,
     dx: Float32Array | null, dh0: Float32Array | null, dc0: Float32Array | null, dWIh: Float32Array | null,
     dWHh: Float32Array | null, dBIh: Float32Array | null, dBHh: Float32Array | null, dWHr: Float32Array | null): void;
+  sgdUpdate(n: number, param: Float32Array, grad: Float32Array, momentumBuf: Float32Array | null, initBuffer: boolean,
+    lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: boolean): void;
+  adagradUpdate(n: number, param: Float32Array, grad: Float32Array, sum: Float32Array, clr: number, weightDecay: number,
+    eps: number): void;
+  rmspropUpdate(n: number, param: Float32Array, grad: Float32Array, squareAvg: Float32Array, gradAvg: Float32Array | null,
+    momentumBuf: Float32Array | null, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number): void;
+  adamUpdate(n: number, param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array,
+    maxExpAvgSq: Float32Array | null, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
+    decoupled: boolean, stepSize: number, bias2Sqrt: number): void;
+  crossEntropyForward(N: number, C: number, logits: Float32Array, targets: Int32Array, ignoreIndex: number,
+    mask: Float32Array | null, weight: Float32Array | null, labelSmoothing: number, loss: Float32Array,
+    grad: Float32Array | null): void;
+  crossEntropyBackward(N: number, C: number, grad: Float32Array, rowScale: Float32Array | null, scale: number,
+    dx: Float32Array): void;
   /** Resizes the thread pool (the calling thread included); returns the count in use. */
   setThreads(n: number): number;
   threads(): number;

@@ -3,6 +3,7 @@ import { jsKernels } from '../js/index.js';
 import { loadNativeAddon, type NativeAddon } from './addon.js';
 import { activationCode, allF32 } from '../codes.js';
 import { createNativeSequenceKernels } from './sequence.js';
+import { createNativeTrainingKernels } from './training.js';
 
 export { loadNativeAddon, nativeLoadFailure } from './addon.js';
 
@@ -31,6 +32,7 @@ function createNativeKernels(addon: NativeAddon): Kernels {
     },
     threads: () => addon.threads(),
     ...createNativeSequenceKernels(addon),
+    ...createNativeTrainingKernels(addon),
     gemm(transA, transB, M, N, K, alpha, A, B, beta, C) {
       if (allF32(A, B, C)) addon.gemm(transA, transB, M, N, K, alpha, A as F32, B as F32, beta, C as F32);
       else js.gemm(transA, transB, M, N, K, alpha, A, B, beta, C);

@@ -1,6 +1,7 @@
 import type { Kernels } from '../kernels.js';
 import { wasmSequenceKernels } from './sequence.js';
 import { wasmStepKernels } from './steps.js';
+import { wasmTrainingKernels } from './training.js';
 
 import { setTeamThreads, teamThreads } from './pool.js';
 
@@ -19,4 +20,5 @@ export const wasmKernels: Kernels = {
   threads: teamThreads,
   ...wasmStepKernels,
   ...wasmSequenceKernels,
+  ...wasmTrainingKernels,
 };

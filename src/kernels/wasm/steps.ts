@@ -1,4 +1,4 @@
-import type { Activation, Buf, Kernels } from '../kernels.js';
+import type { Activation, Buf, Kernels, TrainingKernels } from '../kernels.js';
 import { jsKernels } from '../js/index.js';
 import { activationCode, allF32, runtime, team } from './runtime.js';
 
@@ -6,7 +6,7 @@ import { activationCode, allF32, runtime, team } from './runtime.js';
 // arena, run, copy the results out. Shapes as in ../kernels.ts. Float64 buffers (gradient
 // checks) go to the js reference, which is exact in float64.
 
-type StepKernels = Omit<Kernels, 'name' | 'sequenceForward' | 'sequenceBackward'>;
+type StepKernels = Omit<Kernels, 'name' | 'sequenceForward' | 'sequenceBackward' | keyof TrainingKernels>;
 type F32 = Float32Array;
 const js = jsKernels;
 

@@ -1,6 +1,7 @@
 import { kernels } from '../../kernels/backend.js';
-import { record } from '../../tensor/autograd.js';
-import { Tensor, allocate, shapeString } from '../../tensor/tensor.js';
+import type { Buf } from '../../kernels/kernels.js';
+import { needsGrad, record } from '../../tensor/autograd.js';
+import { type DType, Tensor, allocate, shapeString } from '../../tensor/tensor.js';
 import { type Reduction, checkReduction } from './reduction.js';
 
 // logits: [..., C], read as N = (product of the leading dims) rows of C class scores;
@@ -46,40 +47,39 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, opts: C
   if (mask && mask.length !== N) throw new Error(`crossEntropy: mask has ${mask.length} values, expected one per row, N=${N} (${where})`);
   if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
 
-  const logp = allocate(logits.dtype, N * C);
-  kernels().logSoftmaxRows(N, C, logits.data, logp);
-  let weightSum = C;
-  if (weight) { weightSum = 0; for (let c = 0; c < C; c++) weightSum += weight[c]; }
-
-  // Per kept row: its weight m·w[y] in the one-hot term and m in the smoothing term (0 = skipped).
-  const rowWeight = new Float64Array(N);
-  const rowMask = new Float64Array(N);
-  const perRow = new Float64Array(N);
-  let denominator = 0;
+  // Checks the targets of kept rows, sums the 'mean' denominator Σ m·w[y] in double, and gives
+  // the kernel Int32 targets (ignored rows as -1 when the caller's targets are another type).
+  const ints = targets instanceof Int32Array && (ignoreIndex | 0) === ignoreIndex ? null : new Int32Array(N);
+  let denominator = 0, kept = 0;
   for (let i = 0; i < N; i++) {
     const y = targets[i];
     const m = mask ? mask[i] : 1;
-    if (y === ignoreIndex || m === 0) continue;
+    if (y === ignoreIndex || m === 0) {
+      if (ints) ints[i] = -1;
+      continue;
+    }
     if (!Number.isInteger(y) || y < 0 || y >= C) {
       throw new Error(`crossEntropy: target ${y} at row ${i}${positionOf(i, rowShape)} is outside 0..${C - 1} `
         + `(${where}; ignoreIndex is ${ignoreIndex})`);
     }
-    const o = i * C;
-    rowWeight[i] = m * (weight ? weight[y] : 1);
-    rowMask[i] = m;
-    denominator += rowWeight[i];
-    let loss = -(1 - eps) * rowWeight[i] * logp[o + y];
-    if (eps > 0) {
-      let smooth = 0;
-      for (let c = 0; c < C; c++) smooth -= (weight ? weight[c] : 1) * logp[o + c];
-      loss += (eps / C) * m * smooth;
-    }
-    perRow[i] = loss;
+    if (ints) ints[i] = y;
+    denominator += m * (weight ? weight[y] : 1);
+    kept++;
   }
+  const rowTargets = ints ?? (targets as Int32Array);
+  const rowIgnore = ints ? -1 : ignoreIndex;
+
+  // The gradient of each row's loss is computed with the loss (the softmax is at hand) and only
+  // scaled by the upstream gradient in backward.
+  const wantGrad = needsGrad(logits);
+  const perRow = allocate(logits.dtype, N);
+  const rowGrad = wantGrad ? allocate(logits.dtype, N * C) : null;
+  kernels().crossEntropyForward(N, C, logits.data, rowTargets, rowIgnore, asBuf(mask, logits.dtype),
+    asBuf(weight, logits.dtype), eps, perRow, rowGrad);
 
   let out: Tensor;
   if (reduction === 'none') {
-    out = Tensor.from(perRow, rowShape, logits.dtype);
+    out = new Tensor(perRow, rowShape);
   } else {
     let total = 0;
     for (let i = 0; i < N; i++) total += perRow[i];
@@ -87,22 +87,20 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, opts: C
   }
 
   return record(out, 'crossEntropy', [logits], (gradOut) => {
-    const dx = logits.gradBuffer();
-    const scale = reduction === 'mean' ? 1 / denominator : 1;
-    for (let i = 0; i < N; i++) {
-      if (rowMask[i] === 0) continue;
-      const g = (reduction === 'none' ? gradOut[i] : gradOut[0]) * scale;
-      // d(-logp[y])/dz_k = p_k - [k = y];  d(-Σ_c w_c logp_c)/dz_k = W p_k - w_k with W = Σ_c w_c.
-      const a = g * (1 - eps) * rowWeight[i];
-      const b = g * (eps / C) * rowMask[i];
-      const o = i * C;
-      for (let k = 0; k < C; k++) {
-        const p = Math.exp(logp[o + k]);
-        dx[o + k] += a * p + b * (weightSum * p - (weight ? weight[k] : 1));
-      }
-      dx[o + targets[i]] -= a;
-    }
+    // No kept row: nothing flows back (not even 0 · the NaN scale of an empty 'mean').
+    if (!rowGrad || kept === 0) return;
+    const scale = reduction === 'none' ? 1 : reduction === 'mean' ? gradOut[0] / denominator : gradOut[0];
+    kernels().crossEntropyBackward(N, C, rowGrad, reduction === 'none' ? gradOut : null, scale, logits.gradBuffer());
   });
+}
+
+/** values as a buffer of the logits' type (copied only when they are something else). */
+function asBuf(values: ArrayLike<number> | undefined, dtype: DType): Buf | null {
+  if (!values) return null;
+  if (dtype === 'float32' ? values instanceof Float32Array : values instanceof Float64Array) return values as Buf;
+  const buf = allocate(dtype, values.length);
+  buf.set(values);
+  return buf;
 }
 
 /** ' (position [t, b])' for inputs with more than one leading dimension, so a bad target can be found. */

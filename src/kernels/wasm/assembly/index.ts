@@ -13,6 +13,8 @@ export {
   rnnCellForward, rnnCellBackward, lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward,
 } from './cells';
 export { sequenceForward, sequenceBackward } from './sequence';
+export { sgdUpdate, adagradUpdate, rmspropUpdate, adamUpdate } from './optim';
+export { crossEntropyForward, crossEntropyBackward } from './loss';
 export { setWaitPolicy, teamAbort, teamReset } from './team';
 
 /** `bytes` of memory, 16-byte aligned; may grow the memory (the host must refresh its views). */
