@@ -50,6 +50,19 @@ test('crossEntropy on every backend equals the js backend: options, reductions, 
   }
 });
 
+test("crossEntropy reduction 'none': ignored and masked rows get a zero gradient even from a NaN upstream gradient", () => {
+  for (const name of availableBackends()) {
+    onBackend(name, () => {
+      const logits = Tensor.from([1, 2, 3, 0, 0, 1, 2, -1, 0.5], [3, 3], 'float32', true);
+      const loss = crossEntropy(logits, [2, -100, 0], { reduction: 'none', mask: [1, 1, 0] });
+      backward(loss, Float32Array.of(1, NaN, NaN));
+      const g = Array.from(logits.grad!);
+      assert.deepEqual(g.slice(3), [0, 0, 0, 0, 0, 0], `${name}: skipped rows`);
+      assert.ok(g[2] < 0 && g.slice(0, 3).every(Number.isFinite), `${name}: kept row ${g.slice(0, 3)}`);
+    });
+  }
+});
+
 test('crossEntropy without gradients (noGrad, or logits not requiring one) gives the same loss', () => {
   const rng = new Random(4);
   const logits = Tensor.zeros([6, 5], 'float32', true);

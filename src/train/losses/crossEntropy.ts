@@ -90,7 +90,15 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, opts: C
     // No kept row: nothing flows back (not even 0 · the NaN scale of an empty 'mean').
     if (!rowGrad || kept === 0) return;
     const scale = reduction === 'none' ? 1 : reduction === 'mean' ? gradOut[0] / denominator : gradOut[0];
-    kernels().crossEntropyBackward(N, C, rowGrad, reduction === 'none' ? gradOut : null, scale, logits.gradBuffer());
+    let rowScale: Buf | null = null;
+    if (reduction === 'none') {
+      // Skipped rows get exactly 0, as in PyTorch, even where the upstream gradient is NaN.
+      rowScale = allocate(logits.dtype, N);
+      for (let i = 0; i < N; i++) {
+        if (rowTargets[i] !== rowIgnore && (!mask || mask[i] !== 0)) rowScale[i] = gradOut[i];
+      }
+    }
+    kernels().crossEntropyBackward(N, C, rowGrad, rowScale, scale, logits.gradBuffer());
   });
 }
 
