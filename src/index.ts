@@ -7,4 +7,5 @@ export * from './io/index.js';
 export * from './apps/charlm/index.js';
 export { Random, type RandomState } from './util/random.js';
 export { kernels, setBackend, registerBackend, availableBackends } from './kernels/backend.js';
+export { parametersChanged } from './kernels/weights-epoch.js';
 export type { Kernels, Buf, Activation } from './kernels/kernels.js';

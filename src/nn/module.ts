@@ -1,4 +1,5 @@
 import { Tensor, shapeString } from '../tensor/tensor.js';
+import { parametersChanged } from '../kernels/weights-epoch.js';
 
 /** A map from PyTorch-style names ('rnn.weight_ih_l0') to tensors. */
 export type StateDict = Map<string, Tensor>;
@@ -75,5 +76,6 @@ export abstract class Module {
     }
     if (problems.length) throw new Error(`loadStateDict (${this.constructor.name}): ${problems.join('; ')}`);
     for (const [k, t] of own) t.data.set(src.get(k)!.data);
+    parametersChanged();
   }
 }

@@ -1,4 +1,5 @@
 import type { Buf } from '../kernels/kernels.js';
+import { parametersChanged } from '../kernels/weights-epoch.js';
 import { type GradNode, Tensor, allocate } from './tensor.js';
 
 // Reverse-mode differentiation over coarse ops. Each op attaches a GradNode to its output with a
@@ -8,6 +9,9 @@ let gradEnabled = true;
 
 /** Runs fn without recording the graph (inference, evaluation, sampling). */
 export function noGrad<T>(fn: () => T): T {
+  // Weights may have been written in place since the last inference pass: backends that keep
+  // copies of them re-read them in this block (../kernels/weights-epoch.ts).
+  parametersChanged();
   const saved = gradEnabled;
   gradEnabled = false;
   try {

@@ -3,11 +3,13 @@ import type { TeamKernel } from './control.js';
 import { wasm } from './loader.js';
 import { WasmMemory } from './memory.js';
 import { initTeamThread, runTeam } from './pool.js';
+import { ResidentWeights } from './resident.js';
 
 // The loaded module and its memory, created on first use so that importing the backend costs
 // nothing when another backend is selected.
 
 let memory: WasmMemory | null = null;
+let weights: ResidentWeights | null = null;
 
 export function runtime(): WasmMemory {
   if (!memory) {
@@ -15,6 +17,12 @@ export function runtime(): WasmMemory {
     initTeamThread(memory.ex);
   }
   return memory;
+}
+
+/** Recurrent layers' weights kept in wasm memory between calls (./resident.ts). */
+export function residentWeights(): ResidentWeights {
+  weights ??= new ResidentWeights(runtime());
+  return weights;
 }
 
 // Below this much work per parallel section (multiply-adds: a GEMM's M*N*K, a sequence step's

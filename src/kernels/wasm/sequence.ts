@@ -1,10 +1,11 @@
 import type { Buf, Kernels, SequenceContext, SequenceGrads, SequenceSpec, SequenceWeights } from '../kernels.js';
 import { jsKernels } from '../js/index.js';
-import { activationCode, allF32, runtime, team } from './runtime.js';
+import { activationCode, allF32, residentWeights, runtime, team } from './runtime.js';
 
-// Host side of the whole-layer recurrent kernels (./assembly/sequence.ts): x, the weights and
-// the initial state are copied in once per sequence, every step runs inside wasm, and out, hN,
-// cN are copied out at the end. With keepForBackward the activations BPTT needs (hAll, cAll,
+// Host side of the whole-layer recurrent kernels (./assembly/sequence.ts): x and the initial
+// state are copied in once per sequence, the weights stay in wasm memory between calls while
+// they are current (./resident.ts), every step runs inside wasm, and out, hN, cN are copied out
+// at the end. With keepForBackward the activations BPTT needs (hAll, cAll,
 // gatesAll, hgAll, hRawAll, as in ../sequence.ts) stay in wasm memory in a block of their own,
 // which sequenceBackward frees; a FinalizationRegistry frees it if backward never runs.
 // Float64 calls go to the js reference driver.
@@ -39,6 +40,21 @@ function savedFloats(spec: SequenceSpec, hasProjection: boolean): number[] {
     mode === 'gru' ? N * GH : 0, hasProjection ? N * H : 0];
 }
 
+// The weights' addresses in wasm memory (0: none). Their copies may move the memory (views are
+// re-made on the next access) but are never carved from the scratch arena.
+function weightPointers(spec: SequenceSpec, w: SequenceWeights, refresh: boolean): { pwIh: number; pwHh: number; pbIh: number; pbHh: number; pwHr: number } {
+  const { I, H, P } = spec, { GH } = sizes(spec);
+  const resident = residentWeights();
+  const at = (a: Buf | null, floats: number, name: string) => {
+    if (!a) return 0;
+    // The kernel reads `floats` values from the copy, which is exactly as long as the array.
+    if (a.length < floats) throw new Error(`wasm ${spec.mode} layer: ${name} has ${a.length} values, the layer needs ${floats}`);
+    return resident.pointer(a as F32, refresh);
+  };
+  return { pwIh: at(w.wIh, GH * I, 'wIh'), pwHh: at(w.wHh, GH * P, 'wHh'), pbIh: at(w.bIh, GH, 'bIh'),
+    pbHh: at(w.bHh, GH, 'bHh'), pwHr: at(w.wHr, P * H, 'wHr') };
+}
+
 function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | null, w: SequenceWeights,
   out: Buf, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null {
   if (!allF32(x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr, out, hN, cN)) {
@@ -49,19 +65,14 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
   const mem = runtime();
   const isLstm = mode === 'lstm';
   const saved = savedFloats(spec, w.wHr !== null);
-  const [px, ph0, pc0, pwIh, pwHh, pbIh, pbHh, pwHr, prows, pout, ...scratchSaved] = mem.scratch(
-    N * I, h0 ? B * P : 0, c0 && isLstm ? B * H : 0, GH * I, GH * P, w.bIh ? GH : 0, w.bHh ? GH : 0,
-    w.wHr ? P * H : 0, rows ? T * B : 0, N * P, ...(keepForBackward ? [] : saved));
   const block = keepForBackward ? mem.block(...saved) : null;
+  const { pwIh, pwHh, pbIh, pbHh, pwHr } = weightPointers(spec, w, keepForBackward);
+  const [px, ph0, pc0, prows, pout, ...scratchSaved] = mem.scratch(
+    N * I, h0 ? B * P : 0, c0 && isLstm ? B * H : 0, rows ? T * B : 0, N * P, ...(keepForBackward ? [] : saved));
   const [hAll, cAll, gatesAll, hgAll, hRawAll] = block ? block.ptrs : scratchSaved;
   mem.put(px, x as F32, N * I);
   if (h0) mem.put(ph0, h0 as F32, B * P);
   if (c0 && isLstm) mem.put(pc0, c0 as F32, B * H);
-  mem.put(pwIh, w.wIh as F32, GH * I);
-  mem.put(pwHh, w.wHh as F32, GH * P);
-  if (w.bIh) mem.put(pbIh, w.bIh as F32, GH);
-  if (w.bHh) mem.put(pbHh, w.bHh as F32, GH);
-  if (w.wHr) mem.put(pwHr, w.wHr as F32, P * H);
   if (rows) mem.put(prows, rows, T * B);
 
   team('sequenceForward', B * GH * P, MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
@@ -88,14 +99,12 @@ function sequenceBackward(ctx: SequenceContext, dOut: Buf, dhN: Buf, dcN: Buf | 
   const { GH, N } = sizes(spec);
   const mem = runtime();
   const isLstm = mode === 'lstm';
-  const [px, pwIh, pwHh, pwHr, prows, pdOut, pdh, pdc, pdx, pdWIh, pdWHh, pdBIh, pdBHh, pdWHr] = mem.scratch(
-    N * I, GH * I, GH * P, w.wHr ? P * H : 0, rows ? T * B : 0, N * P, B * P, isLstm ? B * H : 0,
+  const { pwIh, pwHh, pwHr } = weightPointers(spec, w, false);
+  const [px, prows, pdOut, pdh, pdc, pdx, pdWIh, pdWHh, pdBIh, pdBHh, pdWHr] = mem.scratch(
+    N * I, rows ? T * B : 0, N * P, B * P, isLstm ? B * H : 0,
     g.dx ? N * I : 0, g.dWIh ? GH * I : 0, g.dWHh ? GH * P : 0, g.dBIh ? GH : 0, g.dBHh ? GH : 0,
     g.dWHr && w.wHr ? P * H : 0);
   mem.put(px, x, N * I);
-  mem.put(pwIh, w.wIh as F32, GH * I);
-  mem.put(pwHh, w.wHh as F32, GH * P);
-  if (w.wHr) mem.put(pwHr, w.wHr as F32, P * H);
   if (rows) mem.put(prows, rows, T * B);
   mem.put(pdOut, dOut as F32, N * P);
   mem.put(pdh, dhN as F32, B * P);

@@ -1,5 +1,6 @@
 import type { Buf } from '../../kernels/kernels.js';
 import { Tensor, allocate, shapeString } from '../../tensor/tensor.js';
+import { parametersChanged } from '../../kernels/weights-epoch.js';
 
 /** Hyper-parameters of an optimiser: flat numbers and flags (JSON-able). */
 export type HyperParams = { lr: number } & Record<string, number | boolean>;
@@ -73,6 +74,7 @@ export abstract class Optimizer<H extends HyperParams = HyperParams> {
       this.paramSteps[i]++;
       this.update(i, p.data, p.grad, this.paramSteps[i]);
     });
+    parametersChanged();
   }
 
   /** Zeroes the gradients (PyTorch 1.13's default), or drops them with setToNone. */

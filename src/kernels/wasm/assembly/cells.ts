@@ -20,6 +20,17 @@ export function rnnCellForward(B: i32, H: i32, act: i32, slope: f32, xg: usize, 
   for (; i < n; i++) rnnForwardLanes(act, slope, <usize>i << 2, xg, hg, h, false);
 }
 
+// rnnCellForward for hidden units [j0, j1) of every row only (one thread's share). Each lane is
+// computed alone, so the result does not depend on how the units are grouped.
+export function rnnCellForwardUnits(B: i32, H: i32, j0: i32, j1: i32, act: i32, slope: f32, xg: usize, hg: usize, h: usize): void {
+  for (let b = 0; b < B; b++) {
+    const s = <usize>b * H << 2;
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) rnnForwardLanes(act, slope, s + (<usize>j << 2), xg, hg, h, true);
+    for (; j < j1; j++) rnnForwardLanes(act, slope, s + (<usize>j << 2), xg, hg, h, false);
+  }
+}
+
 // @ts-ignore: decorator
 @inline function rnnBackwardLanes(act: i32, slope: f32, o: usize, h: usize, dh: usize, dPre: usize, wide: bool): void {
   st(dPre + o, f32x4.mul(ld(dh + o, wide), gradFromOutputV(act, slope, ld(h + o, wide))), wide);
@@ -49,12 +60,18 @@ export function rnnCellBackward(B: i32, H: i32, act: i32, slope: f32, h: usize, 
 
 // xg, hg, gates: [B, 4H] (i,f,g,o); cPrev, c, h: [B, H].
 export function lstmCellForward(B: i32, H: i32, xg: usize, hg: usize, cPrev: usize, gates: usize, c: usize, h: usize): void {
+  lstmCellForwardUnits(B, H, 0, H, xg, hg, cPrev, gates, c, h);
+}
+
+/** lstmCellForward for hidden units [j0, j1) of every row only (one thread's share). */
+export function lstmCellForwardUnits(B: i32, H: i32, j0: i32, j1: i32, xg: usize, hg: usize, cPrev: usize,
+  gates: usize, c: usize, h: usize): void {
   const Hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
     const g = <usize>b * 4 * Hb, s = <usize>b * Hb;
-    let j = 0;
-    for (; j + 4 <= H; j += 4) lstmForwardLanes(Hb, g, <usize>j << 2, xg, hg, cPrev + s, gates, c + s, h + s, true);
-    for (; j < H; j++) lstmForwardLanes(Hb, g, <usize>j << 2, xg, hg, cPrev + s, gates, c + s, h + s, false);
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) lstmForwardLanes(Hb, g, <usize>j << 2, xg, hg, cPrev + s, gates, c + s, h + s, true);
+    for (; j < j1; j++) lstmForwardLanes(Hb, g, <usize>j << 2, xg, hg, cPrev + s, gates, c + s, h + s, false);
   }
 }
 
@@ -100,12 +117,18 @@ export function lstmCellBackward(B: i32, H: i32, gates: usize, cPrev: usize, c: 
 
 // xg, hg, gates: [B, 3H] (r,z,n); hPrev, h: [B, H].
 export function gruCellForward(B: i32, H: i32, xg: usize, hg: usize, hPrev: usize, gates: usize, h: usize): void {
+  gruCellForwardUnits(B, H, 0, H, xg, hg, hPrev, gates, h);
+}
+
+/** gruCellForward for hidden units [j0, j1) of every row only (one thread's share). */
+export function gruCellForwardUnits(B: i32, H: i32, j0: i32, j1: i32, xg: usize, hg: usize, hPrev: usize,
+  gates: usize, h: usize): void {
   const Hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
     const g = <usize>b * 3 * Hb, s = <usize>b * Hb;
-    let j = 0;
-    for (; j + 4 <= H; j += 4) gruForwardLanes(Hb, g, <usize>j << 2, xg, hg, hPrev + s, gates, h + s, true);
-    for (; j < H; j++) gruForwardLanes(Hb, g, <usize>j << 2, xg, hg, hPrev + s, gates, h + s, false);
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) gruForwardLanes(Hb, g, <usize>j << 2, xg, hg, hPrev + s, gates, h + s, true);
+    for (; j < j1; j++) gruForwardLanes(Hb, g, <usize>j << 2, xg, hg, hPrev + s, gates, h + s, false);
   }
 }
 

@@ -141,7 +141,7 @@ function packRowsTransposed(src: usize, ld: i32, first: i32, lanes: i32, pc: i32
 // acc + x·y: one fused instruction in the relaxed-SIMD build (dist/wasm/rnnkit-relaxed.wasm),
 // a multiply and an add otherwise. The condition is a compile-time constant.
 // @ts-ignore: decorator
-@inline function madd(x: v128, y: v128, acc: v128): v128 {
+@inline export function madd(x: v128, y: v128, acc: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, y, acc);
   return f32x4.add(acc, f32x4.mul(x, y));
 }

@@ -5,6 +5,8 @@ import {
 } from './cells';
 import { carve, carveOwn, ensureWork, slot } from './work';
 import { barrier, partStart } from './team';
+import { f, gates, rowAt } from './offsets';
+import { sequenceForwardFewRows, takesFewRows } from './few-rows';
 
 // A whole recurrent layer over a sequence, forward and backward, with the exact semantics of
 // the reference driver src/kernels/sequence.ts (read it first: same steps, same buffers).
@@ -12,28 +14,20 @@ import { barrier, partStart } from './team';
 //   out: [T, B, P]; saved: hAll [T+1, B, P], cAll [T+1, B, H], gatesAll, hgAll [T, B, G*H],
 //   hRawAll [T, B, H]. mode: 0 RNN (G=1), 1 LSTM (G=4), 2 GRU (G=3). A pointer 0 means "none".
 // W_hh (and W_hr) are packed once per call, so each step's GEMM only packs the small h.
+// Passes over a few rows (generation, priming: see takesFewRows) go to ./few-rows.ts instead,
+// which multiplies by the weights unpacked and splits each step over threads by hidden units.
 // Threads (./team.ts): each step's GEMM is split over C's columns or rows (gemmPackedTeam), the
 // cell update and the per-row bookkeeping over batch rows [b0, b1); barriers separate the two,
 // so every value is computed by the same code in the same order whatever the thread count.
 
-// @ts-ignore: decorator
-@inline function gates(mode: i32): i32 {
-  return mode == 0 ? 1 : mode == 1 ? 4 : 3;
-}
-
-// @ts-ignore: decorator
-@inline function f(p: usize, floats: i32): usize {
-  return p + (<usize>floats << 2);
-}
-
-// @ts-ignore: decorator
-@inline function rowAt(rows: usize, i: i32): i32 {
-  return load<i32>(rows + (<usize>i << 2));
-}
-
 export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i32, act: i32, slope: f32,
   x: usize, h0: usize, c0: usize, wIh: usize, wHh: usize, bIh: usize, bHh: usize, wHr: usize, rows: usize,
   out: usize, hAll: usize, cAll: usize, gatesAll: usize, hgAll: usize, hRawAll: usize, tid: i32, nt: i32): void {
+  if (takesFewRows(T, B)) {
+    sequenceForwardFewRows(mode, T, B, I, H, P, act, slope, x, h0, c0, wIh, wHh, bIh, bHh, wHr, rows,
+      out, hAll, cAll, gatesAll, hgAll, hRawAll, tid, nt);
+    return;
+  }
   const GH = gates(mode) * H, N = T * B;
   const isLstm = mode == 1, isGru = mode == 2;
   ensureWork(slot(N * GH) + slot(B * GH) * 2 + slot(packedBFloats(GH, P)) + slot(packedBFloats(P, H))
