@@ -211,6 +211,7 @@ static void gemmStrided(bool transA, bool transB, int M, int N, int K, float alp
 
 static void gemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, const float* B,
                  float beta, float* C, int threads) {
+  if (isFewRowsTransB(transA, transB, M, K, alpha)) return gemmFewRowsTransB(M, N, K, alpha, A, B, beta, C, threads);
   gemmStrided(transA, transB, M, N, K, alpha, A, transA ? M : K, B, transB ? K : N, beta, C, N, threads);
 }
 

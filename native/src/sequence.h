@@ -19,34 +19,11 @@ static thread_local Scratch tlStepHg, tlStepXg, tlStepRaw, tlStepDh, tlStepDhPre
 struct SeqJob {
   const SeqArgs* a;
   int G, GH;
-  /** Few rows in all (generation at batch 1): multiply by the row-major weights, unpacked. */
-  bool unpacked;
   /** Forward: x W_ih^T per step against wihP (else xg holds all steps'); backward: dx likewise. */
   bool xgPerStep, dxPerStep;
   const float *wihP, *whhP, *whrP, *bx, *bh, *xg;
   float *ringH, *ringC, *dXg, *dHg, *dProj;
 };
-
-// C[b, n] = A[b, :] · W[n, :] for nb rows: one dot product per output. For a handful of rows this
-// reads W once, where packing it first would read and write it once more than the product needs.
-static void rowsTimesWeightsT(int nb, int N, int K, const float* A, int lda, const float* W, float* C, int ldc) {
-  for (int b = 0; b < nb; b++) {
-    const float* x = A + (long)b * lda;
-    for (int n = 0; n < N; n++) {
-      const float* w = W + (long)n * K;
-      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      int k = 0;
-      for (; k + 4 <= K; k += 4) {
-        s0 += x[k] * w[k]; s1 += x[k + 1] * w[k + 1]; s2 += x[k + 2] * w[k + 2]; s3 += x[k + 3] * w[k + 3];
-      }
-      for (; k < K; k++) s0 += x[k] * w[k];
-      C[(long)b * ldc + n] = (s0 + s1) + (s2 + s3);
-    }
-  }
-}
-
-// Packing W_hh pays off once it is reused over more rows than this.
-static const long UNPACKED_MAX_ROWS = 4;
 
 /** Batch rows [b0, b1) of thread t: slices aligned to the micro-tile height where possible. */
 static void sliceRows(int B, int t, int nt, int* b0, int* b1) {
@@ -96,8 +73,7 @@ static void seqForwardTask(void* p, int t, int nt) {
     // The step's recurrent pre-activations stay in cache; GRU saves only its n part for backward.
     float* hg = hgStep;
     if (j.xgPerStep) gemmPackedB(nb, GH, a.I, a.x + ((long)s * B + b0) * a.I, a.I, j.wihP, 0.0f, xgStep, GH);
-    if (j.unpacked) rowsTimesWeightsT(nb, GH, P, hPrev + (long)b0 * P, P, a.wHh, hg, GH);
-    else gemmPackedB(nb, GH, P, hPrev + (long)b0 * P, P, j.whhP, 0.0f, hg, GH);
+    gemmPackedB(nb, GH, P, hPrev + (long)b0 * P, P, j.whhP, 0.0f, hg, GH);
     for (int b = b0; b < b1; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
       if (r < 0) continue;
@@ -117,8 +93,7 @@ static void seqForwardTask(void* p, int t, int nt) {
     }
     if (a.wHr) {
       const float* raw = a.hRawAll ? a.hRawAll + ((long)s * B + b0) * H : rawStep;
-      if (j.unpacked) rowsTimesWeightsT(nb, P, H, raw, H, a.wHr, hNext + (long)b0 * P, P);
-      else gemmPackedB(nb, P, H, raw, H, j.whrP, 0.0f, hNext + (long)b0 * P, P);
+      gemmPackedB(nb, P, H, raw, H, j.whrP, 0.0f, hNext + (long)b0 * P, P);
     }
     for (int b = b0; b < b1; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
@@ -157,16 +132,16 @@ static bool inputSidePerStep(const SeqArgs& a, int GH, int threads) {
 }
 
 static void sequenceForward(const SeqArgs& a, int threads) {
+  if (a.B <= FEW_ROWS_MAX_B) return fewRowsSequenceForward(a, threads);
   const int T = a.T, B = a.B, I = a.I, H = a.H, P = a.P, N = T * B;
   SeqJob j = {};
   j.a = &a;
   j.G = gateCount(a.mode);
   j.GH = j.G * H;
   const int GH = j.GH;
-  j.unpacked = (long)T * B <= UNPACKED_MAX_ROWS;
   // The input projection, per step or for all steps in one GEMM (inputSidePerStep). The biases are
   // added inside the cells.
-  j.xgPerStep = !j.unpacked && inputSidePerStep(a, GH, threads);
+  j.xgPerStep = inputSidePerStep(a, GH, threads);
   if (j.xgPerStep) {
     float* wihP = tlWih.get(packedBSize(GH, I));
     packBAll(true, a.wIh, GH, I, wihP);
@@ -184,15 +159,14 @@ static void sequenceForward(const SeqArgs& a, int threads) {
     for (int i = 0; i < GH; i++) bias[i] = (a.bIh ? a.bIh[i] : 0.0f) + (a.bHh ? a.bHh[i] : 0.0f);
     j.bx = bias;
   }
-  if (!j.unpacked) {
-    float* whhP = tlWhh.get(packedBSize(GH, P));
-    packBAll(true, a.wHh, GH, P, whhP);
-    j.whhP = whhP;
-    if (a.wHr) {
-      float* whrP = tlWhr.get(packedBSize(P, H));
-      packBAll(true, a.wHr, P, H, whrP);
-      j.whrP = whrP;
-    }
+  // Batches of FEW_ROWS_MAX_B or fewer took fewRowsSequenceForward: here packing W_hh pays.
+  float* whhP = tlWhh.get(packedBSize(GH, P));
+  packBAll(true, a.wHh, GH, P, whhP);
+  j.whhP = whhP;
+  if (a.wHr) {
+    float* whrP = tlWhr.get(packedBSize(P, H));
+    packBAll(true, a.wHr, P, H, whrP);
+    j.whrP = whrP;
   }
   if (!a.hAll) j.ringH = tlRingH.get((size_t)2 * B * P);
   if (a.mode == MODE_LSTM && !a.cAll) j.ringC = tlRingC.get((size_t)2 * B * H);

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Buf, SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
-import { jsKernels as js } from '../../src/kernels/js/index.js';
-import { loadNativeKernels, nativeAddon, nativeLoadFailure } from '../../src/kernels/native/index.js';
-import { Random } from '../../src/util/random.js';
-import { assertClose } from '../helpers/close.js';
-import { type SequenceCase as Case, f64, rand } from '../helpers/sequence-case.js';
-import { stepRows } from '../../src/tensor/ops/recurrent.js';
+import type { SequenceSpec } from '../../src/kernels/kernels.js';
+import { loadNativeKernels, nativeLoadFailure } from '../../src/kernels/native/index.js';
+import type { SequenceCase as Case } from '../helpers/sequence-case.js';
+import { check, problem, runNative } from './native-sequence-check.js';
 
 // The whole-layer native kernels (the step loop and BPTT in C++) against the js reference driver
 // run in float64 on the same float32 inputs: every cell kind and RNN activation, reverse
@@ -14,84 +11,7 @@ import { stepRows } from '../../src/tensor/ops/recurrent.js';
 // on every instruction set this CPU has; and 1 vs 2 threads give identical numbers.
 
 const native = loadNativeKernels();
-const addon = nativeAddon();
 const skip = native ? false : `native addon not built (${nativeLoadFailure()}); run \`npm run build:native\``;
-
-interface Problem {
-  spec: SequenceSpec; x: Float32Array; h0: Float32Array | null; c0: Float32Array | null;
-  w: { wIh: Float32Array; wHh: Float32Array; bIh: Float32Array | null; bHh: Float32Array | null; wHr: Float32Array | null };
-  dOut: Float32Array; dhN: Float32Array; dcN: Float32Array | null; grads: Record<string, Float32Array | null>;
-}
-
-function problem(c: Case, seed: number): Problem {
-  const rng = new Random(seed);
-  const { mode, T, B, I, H } = c;
-  const P = c.P ?? H;
-  const GH = (mode === 'rnn' ? 1 : mode === 'lstm' ? 4 : 3) * H, N = T * B;
-  const spec: SequenceSpec = { mode, T, B, I, H, P, activation: c.act ?? 'tanh', negativeSlope: 0.1,
-    rows: stepRows(T, B, c.lengths, c.reverse ?? false) };
-  const s = 1 / Math.sqrt(H);
-  const x = rand(N * I, rng, 1), h0 = c.h0 ? rand(B * P, rng, 1) : null, c0 = c.c0 ? rand(B * H, rng, 1) : null;
-  const w = { wIh: rand(GH * I, rng, s), wHh: rand(GH * P, rng, s), bIh: c.bias === false ? null : rand(GH, rng, s),
-    bHh: c.bias === false ? null : rand(GH, rng, s), wHr: P !== H ? rand(P * H, rng, s) : null };
-  const dOut = rand(N * P, rng, 1), dhN = rand(B * P, rng, 1), dcN = mode === 'lstm' ? rand(B * H, rng, 1) : null;
-  // Gradient buffers start non-zero: the kernels must add into them.
-  const sizes = { dx: N * I, dh0: B * P, dc0: mode === 'lstm' ? B * H : 0, dWIh: GH * I, dWHh: GH * P,
-    dBIh: c.bias === false ? 0 : GH, dBHh: c.bias === false ? 0 : GH, dWHr: P !== H ? P * H : 0 };
-  const grads: Record<string, Float32Array | null> = {};
-  for (const [k, n] of Object.entries(sizes)) grads[k] = n ? rand(n, rng, 1) : null;
-  return { spec, x, h0, c0, w, dOut, dhN, dcN, grads };
-}
-
-/** Forward (training and inference passes) and backward on the native backend. */
-function runNative(p: Problem): Map<string, Float32Array> {
-  const { spec, x, h0, c0, w } = p;
-  const { T, B, H, P, mode } = spec;
-  const out = new Float32Array(T * B * P), hN = new Float32Array(B * P), cN = mode === 'lstm' ? new Float32Array(B * H) : null;
-  const ctx = native!.sequenceForward(spec, x, h0, c0, w, out, hN, cN, true)!;
-  const out2 = new Float32Array(T * B * P), hN2 = new Float32Array(B * P), cN2 = cN ? new Float32Array(B * H) : null;
-  assert.equal(native!.sequenceForward(spec, x, h0, c0, w, out2, hN2, cN2, false), null);
-  assert.deepEqual(out2, out, 'the inference pass gives the training pass\'s output');
-  assert.deepEqual(hN2, hN);
-  const grads = Object.fromEntries(Object.entries(p.grads).map(([k, v]) => [k, v ? v.slice() : null]));
-  native!.sequenceBackward(ctx, p.dOut, p.dhN, p.dcN, grads as unknown as SequenceGrads);
-  const res = new Map<string, Float32Array>([['out', out], ['hN', hN]]);
-  if (cN) res.set('cN', cN);
-  for (const [k, v] of Object.entries(grads)) if (v) res.set(k, v);
-  return res;
-}
-
-function runReference(p: Problem): Map<string, Buf> {
-  const { spec, x, h0, c0, w } = p;
-  const { T, B, H, P, mode } = spec;
-  const w64: SequenceWeights = { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
-  const out = new Float64Array(T * B * P), hN = new Float64Array(B * P), cN = mode === 'lstm' ? new Float64Array(B * H) : null;
-  const ctx = js.sequenceForward(spec, f64(x)!, f64(h0), f64(c0), w64, out, hN, cN, true)!;
-  const grads = Object.fromEntries(Object.entries(p.grads).map(([k, v]) => [k, f64(v)]));
-  js.sequenceBackward(ctx, f64(p.dOut)!, f64(p.dhN)!, f64(p.dcN), grads as unknown as SequenceGrads);
-  const res = new Map<string, Buf>([['out', out], ['hN', hN]]);
-  if (cN) res.set('cN', cN);
-  for (const [k, v] of Object.entries(grads)) if (v) res.set(k, v);
-  return res;
-}
-
-function check(c: Case, seed: number): void {
-  const p = problem(c, seed);
-  const expected = runReference(p);
-  const best = addon!.isa();
-  try {
-    for (const isa of addon!.supportedIsas()) {
-      addon!.setIsa(isa);
-      const actual = runNative(p);
-      for (const [k, e] of expected) {
-        const tol = k === 'out' || k === 'hN' || k === 'cN' ? { atol: 2e-5, rtol: 1e-4 } : { atol: 1e-4, rtol: 1e-4 };
-        assertClose(actual.get(k)!, e, tol, `${isa} ${JSON.stringify(c)} ${k}`);
-      }
-    }
-  } finally {
-    addon!.setIsa(best);
-  }
-}
 
 test('native sequence kernels: RNN with every activation', { skip }, () => {
   let seed = 1;
