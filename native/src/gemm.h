@@ -3,12 +3,15 @@
 //
 //   C[M,N] = alpha * op(A)[M,K] · op(B)[K,N] + beta * C    (row-major; beta = 0 never reads C)
 //
-// op(A) is packed into panels of MR rows laid out [K][MR], op(B) into panels of NR columns laid
-// out [K][NR] (zero-padded at the edges), so the micro-kernel reads both with unit stride
-// whatever the transposes. Loops: K in KC blocks (the B micro-panel stays in L1), NC columns of
-// B per block (L2), MC rows of A per block. Each C element is computed by one micro-kernel call
-// per K block in the same order whatever the tile split, so results do not depend on the
-// thread count.
+// op(B) is packed into panels of NR columns laid out [K][NR] (zero-padded at the edges), so the
+// micro-kernel loads its vectors with unit stride whatever the transpose. op(A) only feeds
+// broadcasts, so it is read in place, along rows (A row-major) or down columns (A transposed);
+// only a transposed A whose rows alias in L1 is packed, one MC x KC block at a time into an
+// L2-sized buffer [panel][kc][MR] just before its use (packing all of A first would write it to
+// memory and read it back). Loops: K in KC blocks (the B micro-panel stays in L1), NC columns of
+// B per block (L2), MC rows of A per block.
+// Each C element is computed by one micro-kernel call per K block, with the same arithmetic
+// whatever the tile split or operand path, so results do not depend on the thread count.
 
 constexpr int MR = RK_MR;
 constexpr int NR = RK_NR;
@@ -17,30 +20,43 @@ constexpr int KC = 256;
 constexpr int MC_PANELS = 96 / MR > 0 ? 96 / MR : 1;
 constexpr int NC_PANELS = 1024 / NR;
 
-template <int R>
-static void microKernel(int kc, const float* __restrict A, const float* __restrict B, float* __restrict C,
-                        long ldc, float alpha, float beta, int ncols) {
-  V acc[R][NV];
+/**
+ * One tile of C, R <= MR rows by ncols <= W vectors (W = NV, or 1 for a last panel that narrow:
+ * its padding would otherwise cost as much as real columns), over kc steps of K. B is a packed
+ * panel [kc][NR]. ROW_A: op(A)'s R rows have stride lda (a row-major A, read in place); else op(A)'s
+ * columns do (a packed panel [kc][MR] with lda = MR, or a transposed A read in place).
+ */
+template <int R, bool ROW_A, int W>
+static void microKernel(int kc, const float* __restrict A, long lda, const float* __restrict B,
+                        float* __restrict C, long ldc, float alpha, float beta, int ncols) {
+  // The tile's C lines are fetched while the products run: with small K, a store to a line not in
+  // cache would stall the next tile.
+#pragma GCC unroll 16
+  for (int i = 0; i < R; i++) {
+    __builtin_prefetch(C + i * ldc, 1);
+    __builtin_prefetch(C + i * ldc + W * VL - 1, 1);
+  }
+  V acc[R][W];
 #pragma GCC unroll 16
   for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; j++) acc[i][j] = V{};
+    for (int j = 0; j < W; j++) acc[i][j] = V{};
   for (int k = 0; k < kc; k++) {
-    V b[NV];
+    V b[W];
 #pragma GCC unroll 4
-    for (int j = 0; j < NV; j++) b[j] = ld(B + k * NR + j * VL);
+    for (int j = 0; j < W; j++) b[j] = ld(B + k * NR + j * VL);
 #pragma GCC unroll 16
     for (int i = 0; i < R; i++) {
-      V a = splat(A[k * MR + i]);
+      V a = splat(ROW_A ? A[i * lda + k] : A[k * lda + i]);
 #pragma GCC unroll 4
-      for (int j = 0; j < NV; j++) acc[i][j] += a * b[j];
+      for (int j = 0; j < W; j++) acc[i][j] += a * b[j];
     }
   }
-  if (ncols == NR) {
+  if (ncols == W * VL) {
 #pragma GCC unroll 16
     for (int i = 0; i < R; i++) {
 #pragma GCC unroll 4
-      for (int j = 0; j < NV; j++) {
+      for (int j = 0; j < W; j++) {
         float* c = C + i * ldc + j * VL;
         V v = acc[i][j] * alpha;
         if (beta != 0.0f) v += ld(c) * beta;
@@ -49,7 +65,7 @@ static void microKernel(int kc, const float* __restrict A, const float* __restri
     }
   } else {
     for (int i = 0; i < R; i++) {
-      for (int j = 0; j < NV; j++) {
+      for (int j = 0; j < W; j++) {
         int n = imin(VL, ncols - j * VL);
         if (n <= 0) break;
         float* c = C + i * ldc + j * VL;
@@ -61,69 +77,113 @@ static void microKernel(int kc, const float* __restrict A, const float* __restri
   }
 }
 
-typedef void (*MicroFn)(int, const float*, const float*, float*, long, float, float, int);
+typedef void (*MicroFn)(int, const float*, long, const float*, float*, long, float, float, int);
 
-template <int... Rs>
+template <bool ROW_A, int W, int... Rs>
 struct MicroTable {
-  static constexpr MicroFn fns[sizeof...(Rs)] = {&microKernel<Rs + 1>...};
+  static constexpr MicroFn fns[sizeof...(Rs)] = {&microKernel<Rs + 1, ROW_A, W>...};
 };
 
-template <int... Rs>
-static constexpr const MicroFn* microTable(std::integer_sequence<int, Rs...>) {
-  return MicroTable<Rs...>::fns;
+/** The kernels for 1..MR rows. */
+template <bool ROW_A, int W>
+static const MicroFn* microTable() {
+  return []<int... Rs>(std::integer_sequence<int, Rs...>) {
+    return MicroTable<ROW_A, W, Rs...>::fns;
+  }(std::make_integer_sequence<int, MR>{});
 }
 
-/** Panel mp of op(A) (rows mp*MR ..) into dst [K][MR]. */
-static void packAPanel(bool transA, const float* A, long lda, int M, int K, int mp, float* __restrict dst) {
-  int i0 = mp * MR, r = imin(MR, M - i0);
-  if (!transA) {
-    for (int i = 0; i < r; i++) {
-      const float* row = A + (long)(i0 + i) * lda;
-      for (int k = 0; k < K; k++) dst[k * MR + i] = row[k];
-    }
-    for (int i = r; i < MR; i++)
-      for (int k = 0; k < K; k++) dst[k * MR + i] = 0.0f;
-  } else {
-    for (int k = 0; k < K; k++) {
-      const float* src = A + (long)k * lda + i0;
-      float* d = dst + k * MR;
-      for (int i = 0; i < r; i++) d[i] = src[i];
-      for (int i = r; i < MR; i++) d[i] = 0.0f;
+/**
+ * Steps [k0, k0 + kc) of panels [mp0, mp1) of op(A) = Aᵀ (A stored [K, M], row stride lda) into
+ * dst [mp1 - mp0][kc][MR], zero-padded past M. A few rows of A at a time across all the panels:
+ * walking one panel down all its rows would touch a new cache line for every MR floats it copies.
+ */
+static void packATransBlock(const float* A, long lda, int M, int k0, int kc, int mp0, int mp1, float* __restrict dst) {
+  constexpr int KB = 16;
+  for (int kb0 = 0; kb0 < kc; kb0 += KB) {
+    int kb = imin(KB, kc - kb0);
+    for (int mp = mp0; mp < mp1; mp++) {
+      int i0 = mp * MR, r = imin(MR, M - i0);
+      float* d = dst + (long)(mp - mp0) * kc * MR + (long)kb0 * MR;
+      const float* src = A + (long)(k0 + kb0) * lda + i0;
+      if (r == MR) {
+        for (int k = 0; k < kb; k++) __builtin_memcpy(d + k * MR, src + k * lda, sizeof(float) * MR);
+      } else {
+        for (int k = 0; k < kb; k++) {
+          for (int i = 0; i < r; i++) d[k * MR + i] = src[k * lda + i];
+          for (int i = r; i < MR; i++) d[k * MR + i] = 0.0f;
+        }
+      }
     }
   }
 }
 
-/** Panel np of op(B) (columns np*NR ..) into dst [K][NR]. */
-static void packBPanel(bool transB, const float* B, long ldb, int N, int K, int np, float* __restrict dst) {
-  int j0 = np * NR, c = imin(NR, N - j0);
+/** Panels [np0, np1) of op(B) (columns np*NR ..) into dst [nP][K][NR], zero-padded past N. */
+static void packBPanels(bool transB, const float* B, long ldb, int N, int K, int np0, int np1, float* __restrict dst) {
   if (!transB) {
-    for (int k = 0; k < K; k++) {
-      const float* src = B + (long)k * ldb + j0;
-      float* d = dst + (long)k * NR;
-      if (c == NR) {
-        for (int j = 0; j < NV; j++) st(d + j * VL, ld(src + j * VL));
-      } else {
-        for (int j = 0; j < c; j++) d[j] = src[j];
-        for (int j = c; j < NR; j++) d[j] = 0.0f;
+    // A few rows of B at a time across all the panels, so each row is read once, in order.
+    constexpr int KB = 16;
+    for (int k0 = 0; k0 < K; k0 += KB) {
+      int kb = imin(KB, K - k0);
+      for (int np = np0; np < np1; np++) {
+        int j0 = np * NR, c = imin(NR, N - j0);
+        float* d = dst + (long)np * K * NR + (long)k0 * NR;
+        const float* src = B + (long)k0 * ldb + j0;
+        for (int k = 0; k < kb; k++) {
+          if (c == NR) {
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) st(d + k * NR + j * VL, ld(src + k * ldb + j * VL));
+          } else {
+#pragma GCC unroll 4
+            for (int j = 0; j < NV; j++) {
+              int n = imax(0, imin(VL, c - j * VL));
+              st(d + k * NR + j * VL, n > 0 ? ldp(src + k * ldb + j * VL, n) : V{});
+            }
+          }
+        }
       }
     }
-  } else {
-    // B stored [N, K]: walk a few columns' rows at once so the reads stay sequential.
-    for (int j = 0; j < c; j++) {
-      const float* src = B + (long)(j0 + j) * ldb;
-      for (int k = 0; k < K; k++) dst[(long)k * NR + j] = src[k];
+    return;
+  }
+  // B stored [N, K]: a block of KB steps of K at a time, so the destination block stays in L1
+  // while each of the panel's columns is read sequentially.
+  constexpr int KB = 64;
+  for (int np = np0; np < np1; np++) {
+    int j0 = np * NR, c = imin(NR, N - j0);
+    for (int k0 = 0; k0 < K; k0 += KB) {
+      int kb = imin(KB, K - k0);
+      float* d = dst + (long)np * K * NR + (long)k0 * NR;
+      for (int j = 0; j < c; j++) {
+        const float* src = B + (long)(j0 + j) * ldb + k0;
+        for (int k = 0; k < kb; k++) d[k * NR + j] = src[k];
+      }
+      for (int j = c; j < NR; j++)
+        for (int k = 0; k < kb; k++) d[k * NR + j] = 0.0f;
     }
-    for (int j = c; j < NR; j++)
-      for (int k = 0; k < K; k++) dst[(long)k * NR + j] = 0.0f;
   }
 }
 
 static inline int panels(int n, int width) { return (n + width - 1) / width; }
 
-/** C for panels [mp0, mp1) x [np0, np1) from packed operands (Ap: [mP][K][MR], Bp: [nP][K][NR]). */
-static void computeBlock(int M, int N, int K, const float* Ap, const float* Bp, float* C, long ldc,
+/**
+ * op(A) as the micro-kernel reads it: A itself, row-major [M, K] or, when trans, [K, M] (row
+ * stride lda either way), read in place; or, when pack, each block of MC_PANELS panels by KC
+ * steps of a transposed A copied into an L2-sized buffer [panel][kc][MR] just before its use.
+ */
+struct AOperand {
+  const float* A;
+  long lda;
+  bool trans, pack;
+};
+
+static thread_local Scratch tlPackA, tlPackB;
+
+/** C for panels [mp0, mp1) x [np0, np1), with op(B) packed (Bp: [nP][K][NR]). */
+static void computeBlock(int M, int N, int K, const AOperand& a, const float* Bp, float* C, long ldc,
                          float alpha, float beta, int mp0, int mp1, int np0, int np1) {
-  static const MicroFn* micro = microTable(std::make_integer_sequence<int, MR>{});
+  const bool rowA = !a.trans;
+  float* blockA = a.pack ? tlPackA.get((size_t)MC_PANELS * KC * MR) : nullptr;
+  const MicroFn* wide = rowA ? microTable<true, NV>() : microTable<false, NV>();
+  const MicroFn* narrow = rowA ? microTable<true, 1>() : microTable<false, 1>();
   for (int k0 = 0; k0 < K; k0 += KC) {
     int kc = imin(KC, K - k0);
     float bt = k0 == 0 ? beta : 1.0f;
@@ -131,13 +191,17 @@ static void computeBlock(int M, int N, int K, const float* Ap, const float* Bp, 
       int nbe = imin(np1, nb + NC_PANELS);
       for (int mb = mp0; mb < mp1; mb += MC_PANELS) {
         int mbe = imin(mp1, mb + MC_PANELS);
+        if (blockA) packATransBlock(a.A, a.lda, M, k0, kc, mb, mbe, blockA);
         for (int np = nb; np < nbe; np++) {
           int j0 = np * NR, ncols = imin(NR, N - j0);
+          const MicroFn* micro = ncols <= VL ? narrow : wide;
           const float* Bk = Bp + (long)np * K * NR + (long)k0 * NR;
           for (int mp = mb; mp < mbe; mp++) {
             int i0 = mp * MR, r = imin(MR, M - i0);
-            const float* Ak = Ap + (long)mp * K * MR + (long)k0 * MR;
-            micro[r - 1](kc, Ak, Bk, C + (long)i0 * ldc + j0, ldc, alpha, bt, ncols);
+            const float* Ak = blockA    ? blockA + (long)(mp - mb) * kc * MR
+                              : a.trans ? a.A + (long)k0 * a.lda + i0
+                                        : a.A + (long)i0 * a.lda + k0;
+            micro[r - 1](kc, Ak, blockA ? MR : a.lda, Bk, C + (long)i0 * ldc + j0, ldc, alpha, bt, ncols);
           }
         }
       }
@@ -154,45 +218,53 @@ static void scaleC(int M, int N, float beta, float* C, long ldc) {
   }
 }
 
-static thread_local Scratch tlPackA, tlPackB, tlStepA;
-
 struct GemmJob {
-  bool transA, transB;
+  bool transB;
   int M, N, K, mP, nP;
   float alpha, beta;
-  const float *A, *B;
-  long lda, ldb, ldc;
-  float *C, *Ap, *Bp;
+  const float* B;
+  long ldb, ldc;
+  float *C, *Bp;
+  AOperand a;
   bool splitN;
 };
 
 static void gemmPackTask(void* p, int t, int nt) {
   GemmJob& j = *static_cast<GemmJob*>(p);
-  for (int mp = j.mP * t / nt; mp < j.mP * (t + 1) / nt; mp++)
-    packAPanel(j.transA, j.A, j.lda, j.M, j.K, mp, j.Ap + (long)mp * j.K * MR);
-  for (int np = j.nP * t / nt; np < j.nP * (t + 1) / nt; np++)
-    packBPanel(j.transB, j.B, j.ldb, j.N, j.K, np, j.Bp + (long)np * j.K * NR);
+  packBPanels(j.transB, j.B, j.ldb, j.N, j.K, j.nP * t / nt, j.nP * (t + 1) / nt, j.Bp);
 }
 
 static void gemmComputeTask(void* p, int t, int nt) {
   GemmJob& j = *static_cast<GemmJob*>(p);
   if (j.splitN) {
-    computeBlock(j.M, j.N, j.K, j.Ap, j.Bp, j.C, j.ldc, j.alpha, j.beta, 0, j.mP, j.nP * t / nt, j.nP * (t + 1) / nt);
+    computeBlock(j.M, j.N, j.K, j.a, j.Bp, j.C, j.ldc, j.alpha, j.beta, 0, j.mP, j.nP * t / nt, j.nP * (t + 1) / nt);
   } else {
-    computeBlock(j.M, j.N, j.K, j.Ap, j.Bp, j.C, j.ldc, j.alpha, j.beta, j.mP * t / nt, j.mP * (t + 1) / nt, 0, j.nP);
+    computeBlock(j.M, j.N, j.K, j.a, j.Bp, j.C, j.ldc, j.alpha, j.beta, j.mP * t / nt, j.mP * (t + 1) / nt, 0, j.nP);
   }
 }
 
-/** General strided SGEMM; threads > 1 splits big products over tiles. */
+/**
+ * A transposed A is packed when its row stride is a multiple of 1 KiB: read in place, a panel's
+ * steps of K would then fall in the same few L1 sets and evict each other (measured at 1 thread:
+ * in place is ~20% slower than packing at M = 1024, ~7% faster at M = 384).
+ */
+static bool packTransposedA(long lda) { return lda % 256 == 0; }
+
+/**
+ * General strided SGEMM; threads > 1 splits big products over tiles. op(A) is read in place
+ * unless packTransposedA; op(B) is packed.
+ */
 static void gemmStrided(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, long lda,
                         const float* B, long ldb, float beta, float* C, long ldc, int threads) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) { scaleC(M, N, beta, C, ldc); return; }
   GemmJob j;
-  j.transA = transA; j.transB = transB; j.M = M; j.N = N; j.K = K;
+  j.transB = transB; j.M = M; j.N = N; j.K = K;
   j.mP = panels(M, MR); j.nP = panels(N, NR);
-  j.alpha = alpha; j.beta = beta; j.A = A; j.B = B; j.lda = lda; j.ldb = ldb; j.ldc = ldc; j.C = C;
-  j.Ap = tlPackA.get((size_t)j.mP * K * MR);
+  j.alpha = alpha; j.beta = beta; j.B = B; j.ldb = ldb; j.ldc = ldc; j.C = C;
+  j.a.A = A; j.a.lda = lda;
+  j.a.trans = transA;
+  j.a.pack = transA && packTransposedA(lda);
   j.Bp = tlPackB.get((size_t)j.nP * K * NR);
   double work = (double)M * N * K;
   int nt = threads;
@@ -219,17 +291,14 @@ static void gemm(bool transA, bool transB, int M, int N, int K, float alpha, con
 static size_t packedBSize(int N, int K) { return (size_t)panels(N, NR) * K * NR; }
 
 static void packBAll(bool transB, const float* B, int N, int K, float* dst) {
-  long ldb = transB ? K : N;
-  for (int np = 0; np < panels(N, NR); np++) packBPanel(transB, B, ldb, N, K, np, dst + (long)np * K * NR);
+  packBPanels(transB, B, transB ? K : N, N, K, 0, panels(N, NR), dst);
 }
 
-/** C = A · (pre-packed B) + beta * C on the calling thread; A: [M, K] with row stride lda. */
+/** C = A · (pre-packed B) + beta * C on the calling thread; A: [M, K] with row stride lda, read in place. */
 static void gemmPackedB(int M, int N, int K, const float* A, long lda, const float* Bp, float beta, float* C,
                         long ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) { scaleC(M, N, beta, C, ldc); return; }
-  int mP = panels(M, MR);
-  float* Ap = tlStepA.get((size_t)mP * K * MR);
-  for (int mp = 0; mp < mP; mp++) packAPanel(false, A, lda, M, K, mp, Ap + (long)mp * K * MR);
-  computeBlock(M, N, K, Ap, Bp, C, ldc, 1.0f, beta, 0, mP, 0, panels(N, NR));
+  AOperand a = {A, lda, false, false};
+  computeBlock(M, N, K, a, Bp, C, ldc, 1.0f, beta, 0, panels(M, MR), 0, panels(N, NR));
 }

@@ -15,12 +15,23 @@ typedef float Vu __attribute__((vector_size(VL * 4), aligned(4)));
 
 RK_INLINE V ld(const float* p) { return *reinterpret_cast<const Vu*>(p); }
 RK_INLINE void st(float* p, V v) { *reinterpret_cast<Vu*>(p) = v; }
+/** The first n < VL floats (the rest 0), touching no memory past them: a masked access where the ISA has one. */
 RK_INLINE V ldn(const float* p, int n) {
+#if defined(__x86_64__) && RK_VL == 16
+  return (V)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p);
+#else
   V v = {};
   __builtin_memcpy(&v, p, n * 4);
   return v;
+#endif
 }
-RK_INLINE void stn(float* p, V v, int n) { __builtin_memcpy(p, &v, n * 4); }
+RK_INLINE void stn(float* p, V v, int n) {
+#if defined(__x86_64__) && RK_VL == 16
+  _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+#else
+  __builtin_memcpy(p, &v, n * 4);
+#endif
+}
 /** Loads n <= VL floats, the full vector when n == VL. */
 RK_INLINE V ldp(const float* p, int n) { return n == VL ? ld(p) : ldn(p, n); }
 RK_INLINE void stp(float* p, V v, int n) {

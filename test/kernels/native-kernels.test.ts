@@ -61,6 +61,50 @@ test('native gemm: all transposes, odd shapes, alpha and beta, against float64',
   });
 });
 
+test('native gemm: every row remainder, narrow last panels, several K blocks, both transposed-A paths', { skip }, () => {
+  // Rows 1..MR+ of a tile (MR is 4, 6 or 8); N with a last panel of at most one vector (4, 16,
+  // 20, 48, 100 against panels of 8, 16 or 32 columns) or wider; K past one K block (256); and
+  // transposed A with M a multiple of 256 (packed) or not (read in place).
+  const rng = new Random(5);
+  const shapes: number[][] = [];
+  for (const M of [1, 5, 7, 9, 16, 23]) for (const N of [4, 16, 20, 48, 100]) for (const K of [5, 300]) shapes.push([M, N, K]);
+  shapes.push([256, 33, 17], [512, 100, 300], [256, 48, 1], [384, 20, 600]);
+  forEachIsa((isa) => {
+    for (const [M, N, K] of shapes) {
+      for (const tA of [false, true]) {
+        for (const tB of [false, true]) {
+          const A = rand(M * K, rng), B = rand(K * N, rng), C = rand(M * N, rng);
+          const [alpha, beta] = [[1, 0], [0.5, 1], [-1.5, 0.25]][(M + N + K) % 3];
+          const C64 = f64(C);
+          native!.gemm(tA, tB, M, N, K, alpha, A, B, beta, C);
+          js.gemm(tA, tB, M, N, K, alpha, f64(A), f64(B), beta, C64);
+          assertClose(C, C64, { atol: 1e-5 * Math.sqrt(K), rtol: 1e-5 }, `${isa} gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`);
+        }
+      }
+    }
+  });
+});
+
+test('native gemm: 1 and 2 threads give the same product on every operand path', { skip }, () => {
+  const rng = new Random(6);
+  const before = native!.threads!();
+  try {
+    // Row-major A read in place; transposed A read in place (M = 300); transposed A packed (M = 512).
+    for (const [tA, tB, M, N, K] of [[false, true, 300, 100, 129], [false, false, 257, 48, 300], [true, false, 300, 65, 260],
+      [true, false, 512, 100, 300]] as const) {
+      const A = rand(M * K, rng), B = rand(K * N, rng);
+      const one = new Float32Array(M * N), two = new Float32Array(M * N);
+      native!.setThreads!(1);
+      native!.gemm(tA, tB, M, N, K, 1, A, B, 0, one);
+      native!.setThreads!(2);
+      native!.gemm(tA, tB, M, N, K, 1, A, B, 0, two);
+      assert.deepEqual(two, one, `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`);
+    }
+  } finally {
+    native!.setThreads!(before);
+  }
+});
+
 test('native gemm: beta = 0 ignores NaN in C; K = 0 scales C; big products split over threads', { skip }, () => {
   forEachIsa((isa) => {
     const C = new Float32Array(6).fill(NaN);
