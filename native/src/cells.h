@@ -9,7 +9,7 @@ RK_INLINE V ldb(const float* b, int j, int n) { return b ? ldp(b + j, n) : V{}; 
 static void rnnRowForward(int H, int act, float slope, const float* xg, const float* hg, const float* bx, float* h) {
   for (int j = 0; j < H; j += VL) {
     int n = imin(VL, H - j);
-    stp(h + j, cellAct(act, slope, ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n)), n);
+    stp(h + j, vact(act, slope, ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n)), n);
   }
 }
 
@@ -25,16 +25,16 @@ static void lstmRowForward(int H, const float* xg, const float* hg, const float*
                            float* gates, float* c, float* h) {
   for (int j = 0; j < H; j += VL) {
     int n = imin(VL, H - j);
-    V gi = cellSigmoid(ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n));
-    V gf = cellSigmoid(ldp(xg + H + j, n) + ldp(hg + H + j, n) + ldb(bx, H + j, n));
-    V gg = cellTanh(ldp(xg + 2 * H + j, n) + ldp(hg + 2 * H + j, n) + ldb(bx, 2 * H + j, n));
-    V go = cellSigmoid(ldp(xg + 3 * H + j, n) + ldp(hg + 3 * H + j, n) + ldb(bx, 3 * H + j, n));
+    V gi = vsigmoid(ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n));
+    V gf = vsigmoid(ldp(xg + H + j, n) + ldp(hg + H + j, n) + ldb(bx, H + j, n));
+    V gg = vtanh(ldp(xg + 2 * H + j, n) + ldp(hg + 2 * H + j, n) + ldb(bx, 2 * H + j, n));
+    V go = vsigmoid(ldp(xg + 3 * H + j, n) + ldp(hg + 3 * H + j, n) + ldb(bx, 3 * H + j, n));
     if (gates) {
       stp(gates + j, gi, n); stp(gates + H + j, gf, n); stp(gates + 2 * H + j, gg, n); stp(gates + 3 * H + j, go, n);
     }
     V cv = gf * ldp(cPrev + j, n) + gi * gg;
     stp(c + j, cv, n);
-    stp(h + j, go * cellTanh(cv), n);
+    stp(h + j, go * vtanh(cv), n);
   }
 }
 
@@ -44,7 +44,7 @@ static void lstmRowBackward(int H, const float* gates, const float* cPrev, const
   for (int j = 0; j < H; j += VL) {
     int n = imin(VL, H - j);
     V gi = ldp(gates + j, n), gf = ldp(gates + H + j, n), gg = ldp(gates + 2 * H + j, n), go = ldp(gates + 3 * H + j, n);
-    V tc = cellTanh(ldp(c + j, n));
+    V tc = vtanh(ldp(c + j, n));
     V dhv = ldp(dh + j, n);
     V dcv = ldp(dc + j, n) + dhv * go * (1.0f - tc * tc);
     stp(dPre + j, dcv * gg * gi * (1.0f - gi), n);
@@ -65,9 +65,9 @@ static void gruRowForward(int H, const float* xg, const float* hg, const float* 
     V hz = ldp(hg + H + j, n) + ldb(bh, H + j, n);
     V hn = ldp(hg + 2 * H + j, n) + ldb(bh, 2 * H + j, n);
     if (hnOut) stp(hnOut + j, hn, n);
-    V r = cellSigmoid(ldp(xg + j, n) + ldb(bx, j, n) + hr);
-    V z = cellSigmoid(ldp(xg + H + j, n) + ldb(bx, H + j, n) + hz);
-    V nn = cellTanh(ldp(xg + 2 * H + j, n) + ldb(bx, 2 * H + j, n) + r * hn);
+    V r = vsigmoid(ldp(xg + j, n) + ldb(bx, j, n) + hr);
+    V z = vsigmoid(ldp(xg + H + j, n) + ldb(bx, H + j, n) + hz);
+    V nn = vtanh(ldp(xg + 2 * H + j, n) + ldb(bx, 2 * H + j, n) + r * hn);
     if (gates) { stp(gates + j, r, n); stp(gates + H + j, z, n); stp(gates + 2 * H + j, nn, n); }
     stp(h + j, (1.0f - z) * nn + z * ldp(hPrev + j, n), n);
   }

@@ -4,7 +4,6 @@
 #include "simd.h"
 #include "gemv.h"
 #include "gemm.h"
-#include "cellmath.h"
 #include "cells.h"
 #include "few_rows.h"
 #include "sequence.h"

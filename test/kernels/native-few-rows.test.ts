@@ -5,7 +5,7 @@ import { loadNativeKernels, nativeAddon, nativeLoadFailure } from '../../src/ker
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
 import { type SequenceCase as Case, rand } from '../helpers/sequence-case.js';
-import { check, problem, runNative } from './native-sequence-check.js';
+import { check, problem, runNative } from '../helpers/native-sequence-check.js';
 
 // The native few-rows paths (native/src/few_rows.h, gemv.h): layer passes with a batch of 4 rows
 // or fewer (generation and priming) and gemm with M <= 4 and B transposed (y = x · Wᵀ), against

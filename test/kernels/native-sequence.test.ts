@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { SequenceSpec } from '../../src/kernels/kernels.js';
 import { loadNativeKernels, nativeLoadFailure } from '../../src/kernels/native/index.js';
 import type { SequenceCase as Case } from '../helpers/sequence-case.js';
-import { check, problem, runNative } from './native-sequence-check.js';
+import { check, problem, runNative } from '../helpers/native-sequence-check.js';
 
 // The whole-layer native kernels (the step loop and BPTT in C++) against the js reference driver
 // run in float64 on the same float32 inputs: every cell kind and RNN activation, reverse

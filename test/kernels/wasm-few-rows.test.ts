@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
+import type { SequenceGrads, SequenceWeights } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
 import { wasmKernels as wasm } from '../../src/kernels/wasm/index.js';
 import { setMinParallelWork } from '../../src/kernels/wasm/runtime.js';
-import { stepRows } from '../../src/tensor/ops/recurrent.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
-import { type SequenceCase as Case, f64, rand } from '../helpers/sequence-case.js';
+import { type SequenceCase as Case, f64, rand, sequenceInputs } from '../helpers/sequence-case.js';
 
 // The wasm few-rows path (batch 1, or at most 4 rows in all: generation and priming; products
 // by the unpacked weights, steps split over threads by hidden units) against the js reference
@@ -37,16 +36,8 @@ function assertSame(actual: Float32Array, expected: Float32Array, what: string):
 }
 
 function check(c: Case, seed: number): void {
-  const rng = new Random(seed);
-  const { mode, T, B, I, H } = c;
-  const P = c.P ?? H;
-  const G = mode === 'rnn' ? 1 : mode === 'lstm' ? 4 : 3, GH = G * H, N = T * B;
-  const spec: SequenceSpec = { mode, T, B, I, H, P, activation: c.act ?? 'tanh', negativeSlope: 0.1,
-    rows: stepRows(T, B, c.lengths, c.reverse ?? false) };
-  const s = 1 / Math.sqrt(H);
-  const x = rand(N * I, rng, 1), h0 = c.h0 ? rand(B * P, rng, 1) : null, c0 = c.c0 ? rand(B * H, rng, 1) : null;
-  const w = { wIh: rand(GH * I, rng, s), wHh: rand(GH * P, rng, s), bIh: c.bias === false ? null : rand(GH, rng, s),
-    bHh: c.bias === false ? null : rand(GH, rng, s), wHr: P !== H ? rand(P * H, rng, s) : null };
+  const { mode, B, I, H } = c;
+  const { rng, spec, x, h0, c0, w, P, GH, N } = sequenceInputs(c, seed);
   const w64: SequenceWeights = { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
   const label = JSON.stringify(c);
 

@@ -6,24 +6,15 @@ import { wasmKernels as wasm } from '../../src/kernels/wasm/index.js';
 import { runtime } from '../../src/kernels/wasm/runtime.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
-import { type SequenceCase as Case, f64, rand } from '../helpers/sequence-case.js';
-import { stepRows } from '../../src/tensor/ops/recurrent.js';
+import { type SequenceCase as Case, f64, rand, sequenceInputs } from '../helpers/sequence-case.js';
 
 // The whole-layer wasm kernels (forward and BPTT inside wasm) against the js reference driver
 // run in float64 on the same float32 inputs: every cell kind and RNN activation, reverse
 // directions and unsorted lengths (rows map), LSTM projection, with and without h0/c0/biases.
 
 function check(c: Case, seed: number): void {
-  const rng = new Random(seed);
-  const { mode, T, B, I, H } = c;
-  const P = c.P ?? H;
-  const G = mode === 'rnn' ? 1 : mode === 'lstm' ? 4 : 3, GH = G * H, N = T * B;
-  const spec: SequenceSpec = { mode, T, B, I, H, P, activation: c.act ?? 'tanh', negativeSlope: 0.1,
-    rows: stepRows(T, B, c.lengths, c.reverse ?? false) };
-  const s = 1 / Math.sqrt(H);
-  const x = rand(N * I, rng, 1), h0 = c.h0 ? rand(B * P, rng, 1) : null, c0 = c.c0 ? rand(B * H, rng, 1) : null;
-  const w = { wIh: rand(GH * I, rng, s), wHh: rand(GH * P, rng, s), bIh: c.bias === false ? null : rand(GH, rng, s),
-    bHh: c.bias === false ? null : rand(GH, rng, s), wHr: P !== H ? rand(P * H, rng, s) : null };
+  const { mode, B, I, H } = c;
+  const { rng, spec, x, h0, c0, w, P, GH, N } = sequenceInputs(c, seed);
   const w64: SequenceWeights = { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
   const label = JSON.stringify(c);
 

@@ -93,7 +93,7 @@ export function sumColumns(rows: i32, ld: i32, c0: i32, c1: i32, x: usize, out: 
   }
 }
 
-function rowMax(cols: i32, row: usize): f32 {
+export function rowMax(cols: i32, row: usize): f32 {
   let m = f32x4.splat(-Infinity);
   let c = 0;
   for (; c + 4 <= cols; c += 4) m = f32x4.max(m, v128.load(row + (<usize>c << 2)));

@@ -59,7 +59,7 @@ export function sequenceForwardFewRows(mode: i32, T: i32, B: i32, I: i32, H: i32
   const xg = carve(N * GH), xStep = carve(BGH), hgScratch = carve(BGH);
   // The first step reads the whole initial state: h0 itself, or zeros of this thread's own, so
   // that no thread waits for another to fill hAll[0].
-  const zeros = h0 ? 0 : carveOwn(BP, tid, nt);
+  const zeros: usize = h0 ? 0 : carveOwn(BP, tid, nt);
   if (zeros) memory.fill(zeros, 0, <usize>BP << 2);
   // Thread tid owns hidden units [j0, j1) and the columns [p0, p1) of h (the same units
   // without a projection).

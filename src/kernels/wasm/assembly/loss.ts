@@ -1,3 +1,4 @@
+import { rowMax } from './elementwise';
 import { expV } from './math';
 import { hsum, ld, st } from './lanes';
 
@@ -11,15 +12,6 @@ import { hsum, ld, st } from './lanes';
 // @ts-ignore: decorator
 @inline function firstLane(v: v128, wide: bool): v128 {
   return wide ? v : v128.and(v, i32x4(-1, 0, 0, 0));
-}
-
-function maxOfRow(C: i32, x: usize): f32 {
-  let m = f32x4.splat(-Infinity);
-  let c = 0;
-  for (; c + 4 <= C; c += 4) m = f32x4.max(m, v128.load(x + (<usize>c << 2)));
-  let best = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
-  for (; c < C; c++) best = max(best, load<f32>(x + (<usize>c << 2)));
-  return best;
 }
 
 // Σ exp(x - mx) over the row, each term also written to gr when gr is not 0.
@@ -63,7 +55,7 @@ export function crossEntropyForward(N: i32, C: i32, logits: usize, targets: usiz
       if (gr) memory.fill(gr, 0, rowBytes);
       continue;
     }
-    const mxs = maxOfRow(C, x);
+    const mxs = rowMax(C, x);
     const mx = f32x4.splat(mxs);
     let sums = f32x4.splat(0);
     let c = 0;

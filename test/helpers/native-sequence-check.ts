@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import type { Buf, SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
 import { loadNativeKernels, nativeAddon } from '../../src/kernels/native/index.js';
-import { Random } from '../../src/util/random.js';
-import { assertClose } from '../helpers/close.js';
-import { type SequenceCase as Case, f64, rand } from '../helpers/sequence-case.js';
-import { stepRows } from '../../src/tensor/ops/recurrent.js';
+import { assertClose } from './close.js';
+import { type SequenceCase as Case, f64, rand, sequenceInputs } from './sequence-case.js';
 
 // The native whole-layer kernels (forward, inference and training passes, then BPTT) on one
 // case, against the js reference driver run in float64 on the same float32 inputs. Shared by
@@ -21,16 +19,8 @@ export interface Problem {
 }
 
 export function problem(c: Case, seed: number): Problem {
-  const rng = new Random(seed);
-  const { mode, T, B, I, H } = c;
-  const P = c.P ?? H;
-  const GH = (mode === 'rnn' ? 1 : mode === 'lstm' ? 4 : 3) * H, N = T * B;
-  const spec: SequenceSpec = { mode, T, B, I, H, P, activation: c.act ?? 'tanh', negativeSlope: 0.1,
-    rows: stepRows(T, B, c.lengths, c.reverse ?? false) };
-  const s = 1 / Math.sqrt(H);
-  const x = rand(N * I, rng, 1), h0 = c.h0 ? rand(B * P, rng, 1) : null, c0 = c.c0 ? rand(B * H, rng, 1) : null;
-  const w = { wIh: rand(GH * I, rng, s), wHh: rand(GH * P, rng, s), bIh: c.bias === false ? null : rand(GH, rng, s),
-    bHh: c.bias === false ? null : rand(GH, rng, s), wHr: P !== H ? rand(P * H, rng, s) : null };
+  const { mode, B, I, H } = c;
+  const { rng, spec, x, h0, c0, w, P, GH, N } = sequenceInputs(c, seed);
   const dOut = rand(N * P, rng, 1), dhN = rand(B * P, rng, 1), dcN = mode === 'lstm' ? rand(B * H, rng, 1) : null;
   // Gradient buffers start non-zero: the kernels must add into them.
   const sizes = { dx: N * I, dh0: B * P, dc0: mode === 'lstm' ? B * H : 0, dWIh: GH * I, dWHh: GH * P,
