@@ -2,8 +2,7 @@ import type { Activation, Buf, SequenceSpec } from '../../kernels/kernels.js';
 import { kernels } from '../../kernels/backend.js';
 import { jsKernels } from '../../kernels/js/index.js';
 import { needsGrad, record } from '../autograd.js';
-import { Tensor, allocate } from '../tensor.js';
-import { sliceFlat } from './basic.js';
+import { type DType, Tensor, allocate } from '../tensor.js';
 
 // One recurrent layer, one direction, over a whole sequence, as a single op whose backward is
 // backpropagation through time written by hand.
@@ -97,8 +96,7 @@ export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
     rows: stepRows(T, B, cfg.lengths, cfg.reverse),
   };
   const inputs = [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr];
-  // The layer's results live in one buffer [output, hN, cN]; slices hand them out, so the op
-  // has a single gradient to receive.
+  // The layer's results, [output, hN, cN], are views of one buffer: a single allocation.
   const packed = allocate(x.dtype, N * P + B * P + (isLstm ? B * H : 0));
   const out = packed.subarray(0, N * P), hN = packed.subarray(N * P, N * P + B * P);
   const cN = isLstm ? packed.subarray(N * P + B * P) : null;
@@ -109,18 +107,36 @@ export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
   const k = dhSteps && !kernels().supportsDhSteps ? jsKernels : kernels();
   const ctx = k.sequenceForward(spec, x.data, h0?.data ?? null, c0?.data ?? null, weights, out, hN, cN, keep);
 
-  const packedT = new Tensor(packed, [packed.length]);
+  const outT = new Tensor(out, [T, B, P]), hNT = new Tensor(hN, [B, P]);
+  const cNT = cN ? new Tensor(cN, [B, H]) : null;
   if (ctx) {
+    // The three results are separate tensors so that one without a gradient (usually the output
+    // of a layer whose final state alone is used) costs no zero-filled [T, B, P] buffer: each
+    // passes its gradient to a one-value join tensor whose backward, run after all three (it is
+    // their parent), does backpropagation through time once; a missing gradient reads as zeros.
+    let dOut: Buf | null = null, dhN: Buf | null = null, dcN: Buf | null = null;
+    const join = new Tensor(allocate(x.dtype, 1), [1]);
     const grad = (t: Tensor | null) => (t && t.requiresGrad ? t.gradBuffer() : null);
-    record(packedT, `${cfg.mode}-layer`, inputs, (g) => k.sequenceBackward(ctx,
-      g.subarray(0, N * P), g.subarray(N * P, N * P + B * P), isLstm ? g.subarray(N * P + B * P) : null, {
-        dx: grad(x), dh0: grad(h0), dc0: grad(c0), dWIh: grad(w.wIh), dWHh: grad(w.wHh),
-        dBIh: grad(w.bIh), dBHh: grad(w.bHh), dWHr: grad(w.wHr), dhSteps,
-      }));
+    record(join, `${cfg.mode}-layer`, inputs, () => {
+      k.sequenceBackward(ctx, dOut ?? sharedZeros(x.dtype, N * P), dhN ?? sharedZeros(x.dtype, B * P),
+        isLstm ? dcN ?? sharedZeros(x.dtype, B * H) : null, {
+          dx: grad(x), dh0: grad(h0), dc0: grad(c0), dWIh: grad(w.wIh), dWHh: grad(w.wHh),
+          dBIh: grad(w.bIh), dBHh: grad(w.bHh), dWHr: grad(w.wHr), dhSteps,
+        });
+      dOut = dhN = dcN = null;
+    });
+    record(outT, `${cfg.mode}-layer-output`, [join], (g) => { dOut = g; join.gradBuffer(); });
+    record(hNT, `${cfg.mode}-layer-hN`, [join], (g) => { dhN = g; join.gradBuffer(); });
+    if (cNT) record(cNT, `${cfg.mode}-layer-cN`, [join], (g) => { dcN = g; join.gradBuffer(); });
   }
-  return {
-    output: sliceFlat(packedT, 0, [T, B, P]),
-    hN: sliceFlat(packedT, N * P, [B, P]),
-    cN: isLstm ? sliceFlat(packedT, N * P + B * P, [B, H]) : null,
-  };
+  return { output: outT, hN: hNT, cN: cNT };
+}
+
+const zeroBuffers: Partial<Record<DType, Buf>> = {};
+
+/** n zeros from one buffer per dtype kept at the largest size asked for: the sequence kernels only read their result gradients. */
+function sharedZeros(dtype: DType, n: number): Buf {
+  let z = zeroBuffers[dtype];
+  if (!z || z.length < n) zeroBuffers[dtype] = z = allocate(dtype, n);
+  return z.subarray(0, n);
 }
