@@ -50,6 +50,27 @@ test('wasm tanh and sigmoid: tiny, huge and infinite inputs; in-place forward', 
   }
 });
 
+test('wasm tanh and sigmoid: inputs at the exp clamp, at rounding ties of x·log2(e), and NaN', () => {
+  // exp rounds x·log2(e) to an integer by adding 1.5·2^23 and clamps with pmin/pmax: these
+  // inputs sit on the rounding ties, at and past the clamp bounds, and on the polynomial's range ends.
+  const xs = [88.3762626647949, -87.3365447505531, 88.38, -87.34, 44.2, -43.7, 1e-30, -0];
+  for (let k = -120; k <= 120; k += 7) xs.push((k + 0.5) * Math.LN2, (k + 0.4999) * Math.LN2, (k - 0.4999) * Math.LN2);
+  const x = Float32Array.from([...xs, ...xs.map((v) => -v / 2)]);
+  for (const act of ['tanh', 'sigmoid'] as const) {
+    const y = new Float32Array(x.length), y64 = new Float64Array(x.length);
+    wasm.activationForward(act, 0, x.length, x, y);
+    js.activationForward(act, 0, x.length, f64(x), y64);
+    assertClose(y, y64, { atol: 1e-30, rtol: 2e-6 }, `${act} at the exp clamp and rounding ties`);
+    const nan = Float32Array.from([NaN, 1, NaN, -1, NaN]), out = new Float32Array(5);
+    wasm.activationForward(act, 0, 5, nan, out);
+    assert.deepEqual([0, 2, 4].map((i) => Number.isNaN(out[i])), [true, true, true], `${act}(NaN) is NaN`);
+  }
+  const logits = Float32Array.from([0, 87.5, -100, 3]), p = new Float32Array(4), p64 = new Float64Array(4);
+  wasm.softmaxRows(1, 4, logits, p);
+  js.softmaxRows(1, 4, f64(logits), p64);
+  assertClose(p, p64, { atol: 1e-30, rtol: 2e-6 }, 'softmax across the exp range');
+});
+
 test('wasm softmax and log-softmax rows, huge logits stay finite', () => {
   const rng = new Random(2);
   for (const [rows, cols] of [[1, 1], [3, 5], [7, 65], [2, 128]]) {

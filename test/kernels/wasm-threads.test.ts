@@ -130,3 +130,21 @@ test('wasm threads: a process that used 2 threads exits by itself', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), '2 64');
 });
+
+test('wasm threads: workers start when node runs with V8 flags (which a worker may not be given)', () => {
+  const backendUrl = new URL('../../src/kernels/wasm/index.js', import.meta.url).href;
+  const runtimeUrl = new URL('../../src/kernels/wasm/runtime.js', import.meta.url).href;
+  const script = `import { wasmKernels as k } from ${JSON.stringify(backendUrl)};
+    import { setMinParallelWork } from ${JSON.stringify(runtimeUrl)};
+    setMinParallelWork(0);
+    k.setThreads(2);
+    const C = new Float32Array(16 * 16);
+    k.gemm(false, false, 16, 16, 16, 1, new Float32Array(16 * 16).fill(1), new Float32Array(16 * 16).fill(1), 0, C);
+    console.log(k.threads(), C[255]);`;
+  // --stack-size is a V8 flag in every Node version; --enable-source-maps a Node flag workers accept.
+  const r = spawnSync(process.execPath, ['--stack-size=2000', '--enable-source-maps', '--input-type=module', '-e', script],
+    { encoding: 'utf8', timeout: 20_000, cwd: fileURLToPath(new URL('.', import.meta.url)) });
+  assert.equal(r.error, undefined, `the child did not exit within 20 s: ${r.error?.message}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '2 16');
+});

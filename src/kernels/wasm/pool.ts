@@ -68,6 +68,24 @@ function workerUrl(): URL {
   return new URL('./worker.js', import.meta.url);
 }
 
+type NodeWorkerClass = NonNullable<typeof nodeWorkers>['Worker'];
+
+// Workers inherit the process's flags, but --input-type (node -e) stops them loading a file, and
+// V8's flags (node --experimental-wasm-relaxed-simd ...) are refused in a worker's execArgv: they
+// are process-wide, so the worker has them anyway. Node names no such list, hence the retry.
+function startNodeWorker(NodeWorker: NodeWorkerClass, init: WorkerInit): InstanceType<NodeWorkerClass> {
+  const inherited = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  const nodeOnly = inherited.filter((a) => process.allowedNodeEnvironmentFlags.has(a.split('=')[0]));
+  for (const execArgv of [inherited, nodeOnly]) {
+    try {
+      return new NodeWorker(workerUrl(), { workerData: init, execArgv });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    }
+  }
+  return new NodeWorker(workerUrl(), { workerData: init, execArgv: [] });
+}
+
 function newPool(shared: WasmShared, n: number): Pool {
   const control = new SharedArrayBuffer(CONTROL_BYTES);
   const ctl = new Int32Array(control);
@@ -75,9 +93,7 @@ function newPool(shared: WasmShared, n: number): Pool {
   for (let tid = 1; tid < n; tid++) {
     const init: WorkerInit = { rnnkitWasmWorker: true, module: shared.module, memory: shared.memory!, control, tid };
     if (nodeWorkers) {
-      // Workers inherit the process's flags, but --input-type (node -e) stops them loading a file.
-      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-      const w = new nodeWorkers.Worker(workerUrl(), { workerData: init, execArgv });
+      const w = startNodeWorker(nodeWorkers.Worker, init);
       w.unref();
       workers.push(w);
     } else {

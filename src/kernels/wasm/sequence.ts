@@ -33,11 +33,12 @@ function sizes(spec: SequenceSpec) {
   return { GH, N };
 }
 
-function savedFloats(spec: SequenceSpec, hasProjection: boolean): number[] {
+// Inference (no backward) keeps no gates: the kernel then computes them in place.
+function savedFloats(spec: SequenceSpec, hasProjection: boolean, forBackward: boolean): number[] {
   const { mode, T, B, H, P } = spec;
   const { GH, N } = sizes(spec);
-  return [(T + 1) * B * P, mode === 'lstm' ? (T + 1) * B * H : 0, mode === 'rnn' ? 0 : N * GH,
-    mode === 'gru' ? N * GH : 0, hasProjection ? N * H : 0];
+  return [(T + 1) * B * P, mode === 'lstm' ? (T + 1) * B * H : 0, mode === 'rnn' || !forBackward ? 0 : N * GH,
+    mode === 'gru' && forBackward ? N * GH : 0, hasProjection ? N * H : 0];
 }
 
 // The weights' addresses in wasm memory (0: none). Their copies may move the memory (views are
@@ -64,7 +65,7 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
   const { GH, N } = sizes(spec);
   const mem = runtime();
   const isLstm = mode === 'lstm';
-  const saved = savedFloats(spec, w.wHr !== null);
+  const saved = savedFloats(spec, w.wHr !== null, keepForBackward);
   const block = keepForBackward ? mem.block(...saved) : null;
   const { pwIh, pwHh, pbIh, pbHh, pwHr } = weightPointers(spec, w, keepForBackward);
   const [px, ph0, pc0, prows, pout, ...scratchSaved] = mem.scratch(

@@ -102,15 +102,16 @@ export function sequenceForwardFewRows(mode: i32, T: i32, B: i32, I: i32, H: i32
         }
       }
     }
-    const hg = isGru ? f(hgAll, s * BGH) : hgScratch;
+    const hg = isGru && hgAll ? f(hgAll, s * BGH) : hgScratch;
+    const gatesStep = gatesAll ? f(gatesAll, s * BGH) : hg; // in place: see ./sequence.ts
     gateProducts(B, P, hPrev, wHh, G, H, j0, j1, hg);
     if (isGru && bHh) addGateBias(B, G, H, j0, j1, bHh, hg);
 
     const hCell = hRawAll ? f(hRawAll, s * BH) : hNext;
     if (mode == 0) rnnCellForwardUnits(B, H, j0, j1, act, slope, xs, hg, hCell);
     else if (isLstm) {
-      lstmCellForwardUnits(B, H, j0, j1, xs, hg, f(cAll, s * BH), f(gatesAll, s * BGH), f(cAll, (s + 1) * BH), hCell);
-    } else gruCellForwardUnits(B, H, j0, j1, xs, hg, hPrev, f(gatesAll, s * BGH), hCell);
+      lstmCellForwardUnits(B, H, j0, j1, xs, hg, f(cAll, s * BH), gatesStep, f(cAll, (s + 1) * BH), hCell);
+    } else gruCellForwardUnits(B, H, j0, j1, xs, hg, hPrev, gatesStep, hCell);
     if (hRawAll) {
       // h = W_hr·r needs every unit of r.
       barrier(nt);
