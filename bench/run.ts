@@ -1,4 +1,5 @@
 // npm run bench -- [--workloads W1,W2] [--backends js,wasm,native] [--threads 1,2] [--quick]
+//                   [--min-seconds 8] [--max-steps 10000]
 // Runs the BENCHMARKS.md workloads on rnnkit's backends; prints one JSON line per workload,
 // backend and thread count, then a table beside the PyTorch / TensorFlow.js anchors found in
 // ../shared/anchors (if present).
@@ -26,14 +27,22 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-// BENCHMARKS.md: 3 warm-up steps, then the median of at least 10 timed steps (W4: median of 3
-// whole generations). --quick: 1 warm-up, 3 timed, for smoke runs only.
+// BENCHMARKS.md: 3 warm-up steps, then the median of at least 10 timed steps, more while
+// --min-seconds (default 8) have not passed, up to --max-steps: the rule of
+// ../shared/anchors/torch_bench.py, so that short steps (W3) are timed as long as PyTorch's.
+// W4: median of 3 whole generations. --quick: 1 warm-up, 3 timed, for smoke runs only.
+const minSeconds = Number(arg('min-seconds', '8'));
+const maxSteps = Number(arg('max-steps', '10000'));
+
 function measure(w: Workload): number {
   const warmup = quick ? 1 : 3;
-  const timed = w.wholeRuns ? 3 : quick ? 3 : 10;
+  const minSteps = w.wholeRuns || quick ? 3 : 10;
+  const seconds = w.wholeRuns || quick ? 0 : minSeconds;
+  const steps = w.wholeRuns || quick ? 3 : maxSteps;
   for (let i = 0; i < warmup; i++) w.step();
   const times: number[] = [];
-  for (let i = 0; i < timed; i++) {
+  const start = performance.now();
+  while (times.length < minSteps || (times.length < steps && performance.now() - start < seconds * 1000)) {
     const t0 = performance.now();
     w.step();
     times.push((performance.now() - t0) / 1000);
