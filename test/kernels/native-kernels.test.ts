@@ -37,21 +37,26 @@ function forEachIsa(fn: (isa: string) => void): void {
 
 const sizes = [1, 3, 17, 63, 65, 129];
 
+/** Every transpose of each [M, N, K] against the float64 reference, with an alpha/beta mix per shape. */
+function gemmAgainstReference(isa: string, shapes: number[][], rng: Random): void {
+  for (const [M, N, K] of shapes) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        const A = rand(M * K, rng), B = rand(K * N, rng), C = rand(M * N, rng);
+        const [alpha, beta] = [[1, 0], [0.5, 1], [-1.5, 0.25]][(M + N + K) % 3];
+        const C64 = f64(C);
+        native!.gemm(tA, tB, M, N, K, alpha, A, B, beta, C);
+        js.gemm(tA, tB, M, N, K, alpha, f64(A), f64(B), beta, C64);
+        assertClose(C, C64, { atol: 1e-5 * Math.sqrt(K), rtol: 1e-5 }, `${isa} gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`);
+      }
+    }
+  }
+}
+
 test('native gemm: all transposes, odd shapes, alpha and beta, against float64', { skip }, () => {
   const rng = new Random(1);
   forEachIsa((isa) => {
-    for (const [M, N, K] of [[1, 1, 1], [3, 17, 5], [17, 3, 63], [63, 65, 129], [129, 63, 17], [65, 129, 3], [2, 300, 260]]) {
-      for (const tA of [false, true]) {
-        for (const tB of [false, true]) {
-          const A = rand(M * K, rng), B = rand(K * N, rng), C = rand(M * N, rng);
-          const [alpha, beta] = [[1, 0], [0.5, 1], [-1.5, 0.25]][(M + N + K) % 3];
-          const C64 = f64(C);
-          native!.gemm(tA, tB, M, N, K, alpha, A, B, beta, C);
-          js.gemm(tA, tB, M, N, K, alpha, f64(A), f64(B), beta, C64);
-          assertClose(C, C64, { atol: 1e-5 * Math.sqrt(K), rtol: 1e-5 }, `${isa} gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`);
-        }
-      }
-    }
+    gemmAgainstReference(isa, [[1, 1, 1], [3, 17, 5], [17, 3, 63], [63, 65, 129], [129, 63, 17], [65, 129, 3], [2, 300, 260]], rng);
     for (const n of sizes) {
       const A = rand(n * 64, rng), B = rand(64 * n, rng), C = new Float32Array(n * n), C64 = new Float64Array(n * n);
       native!.gemm(false, true, n, n, 64, 1, A, B, 0, C);
@@ -70,18 +75,7 @@ test('native gemm: every row remainder, narrow last panels, several K blocks, bo
   for (const M of [1, 5, 7, 9, 16, 23]) for (const N of [4, 16, 20, 48, 100]) for (const K of [5, 300]) shapes.push([M, N, K]);
   shapes.push([256, 33, 17], [512, 100, 300], [256, 48, 1], [384, 20, 600]);
   forEachIsa((isa) => {
-    for (const [M, N, K] of shapes) {
-      for (const tA of [false, true]) {
-        for (const tB of [false, true]) {
-          const A = rand(M * K, rng), B = rand(K * N, rng), C = rand(M * N, rng);
-          const [alpha, beta] = [[1, 0], [0.5, 1], [-1.5, 0.25]][(M + N + K) % 3];
-          const C64 = f64(C);
-          native!.gemm(tA, tB, M, N, K, alpha, A, B, beta, C);
-          js.gemm(tA, tB, M, N, K, alpha, f64(A), f64(B), beta, C64);
-          assertClose(C, C64, { atol: 1e-5 * Math.sqrt(K), rtol: 1e-5 }, `${isa} gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K}`);
-        }
-      }
-    }
+    gemmAgainstReference(isa, shapes, rng);
   });
 });
 

@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SequenceGrads, SequenceWeights } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
@@ -7,6 +6,7 @@ import { setMinParallelWork } from '../../src/kernels/wasm/runtime.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
 import { type SequenceCase as Case, f64, rand, sequenceInputs } from '../helpers/sequence-case.js';
+import { assertSame, onThreads } from '../helpers/threads.js';
 
 // The wasm few-rows path (batch 1, or at most 4 rows in all: generation and priming; products
 // by the unpacked weights, steps split over threads by hidden units) against the js reference
@@ -18,30 +18,13 @@ import { type SequenceCase as Case, f64, rand, sequenceInputs } from '../helpers
 // Split even the smallest calls between threads, so the 2-thread code is what runs.
 setMinParallelWork(0);
 
-function onThreads<T>(n: number, f: () => T): T {
-  const before = wasm.threads!();
-  wasm.setThreads!(n);
-  try {
-    return f();
-  } finally {
-    wasm.setThreads!(before);
-  }
-}
-
-function assertSame(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, what);
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i])) assert.fail(`${what}: element ${i} is ${actual[i]} on 2 threads, ${expected[i]} on 1`);
-  }
-}
-
 function check(c: Case, seed: number): void {
   const { mode, B, I, H } = c;
   const { rng, spec, x, h0, c0, w, P, GH, N } = sequenceInputs(c, seed);
   const w64: SequenceWeights = { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
   const label = JSON.stringify(c);
 
-  const run = (threads: number) => onThreads(threads, () => {
+  const run = (threads: number) => onThreads(wasm, threads, () => {
     const out = new Float32Array(N * P), hN = new Float32Array(B * P), cN = mode === 'lstm' ? new Float32Array(B * H) : null;
     const ctx = wasm.sequenceForward(spec, x, h0, c0, w, out, hN, cN, true)!;
     return { out, hN, cN, ctx };
@@ -67,8 +50,8 @@ function check(c: Case, seed: number): void {
     g[k] = n ? new Float32Array(n) : null;
     g64[k] = n ? new Float64Array(n) : null;
   }
-  onThreads(1, () => wasm.sequenceBackward(one.ctx, dOut, dhN, dcN, g as unknown as SequenceGrads));
-  onThreads(2, () => wasm.sequenceBackward(two.ctx, dOut, dhN, dcN, {} as unknown as SequenceGrads));
+  onThreads(wasm, 1, () => wasm.sequenceBackward(one.ctx, dOut, dhN, dcN, g as unknown as SequenceGrads));
+  onThreads(wasm, 2, () => wasm.sequenceBackward(two.ctx, dOut, dhN, dcN, {} as unknown as SequenceGrads));
   js.sequenceBackward(ctx64, f64(dOut)!, f64(dhN)!, f64(dcN), g64 as unknown as SequenceGrads);
   for (const k of Object.keys(sizes)) {
     if (g[k]) assertClose(g[k]!, g64[k]!, { atol: 1e-4, rtol: 1e-4 }, `${label} ${k}`);
@@ -120,7 +103,7 @@ test('wasm few rows: gemm with M <= 4 and B transposed equals the reference, and
       for (const [alpha, beta] of [[1, 0], [0.75, 1], [-2, 0.5]]) {
         const A = rand(M * K, rng, 1), Bm = rand(N * K, rng, 1), C0 = rand(M * N, rng, 1);
         if (beta === 0) C0.fill(NaN);
-        const run = (threads: number) => onThreads(threads, () => {
+        const run = (threads: number) => onThreads(wasm, threads, () => {
           const C = C0.slice();
           wasm.gemm(false, true, M, N, K, alpha, A, Bm, beta, C);
           return C;

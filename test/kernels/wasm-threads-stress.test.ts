@@ -6,6 +6,7 @@ import type { SequenceSpec } from '../../src/kernels/kernels.js';
 import { wasmKernels } from '../../src/kernels/wasm/index.js';
 import { runtime, setMinParallelWork, team } from '../../src/kernels/wasm/runtime.js';
 import { Random } from '../../src/util/random.js';
+import { onThreads } from '../helpers/threads.js';
 
 // The wasm thread pool under stress (src/kernels/wasm/pool.ts, assembly/team.ts): a trap on a
 // worker or on the calling thread must come back as an error from the call, never as a hang,
@@ -17,16 +18,6 @@ const k = wasmKernels;
 // Split even the smallest calls between threads, so the 2-thread code paths are what is tested.
 setMinParallelWork(0);
 const CHILD_FLAG = 'RNNKIT_WASM_STRESS_CHILD';
-
-function onThreads<T>(n: number, f: () => T): T {
-  const before = k.threads!();
-  k.setThreads!(n);
-  try {
-    return f();
-  } finally {
-    k.setThreads!(before);
-  }
-}
 
 // Values in [-1, 1); with `wild`, one in 20 is NaN, ±Inf or ±3e38.
 function values(n: number, rng: Random, wild: boolean): Float32Array {
@@ -95,7 +86,7 @@ function stressChild(seed: number, ms: number): void {
     const call = randomCall(rng);
     const two = call.run();
     if (calls % 8 === 0) {
-      const one = onThreads(1, call.run);
+      const one = onThreads(k, 1, call.run);
       one.forEach((expected, j) => {
         const i = firstDifference(two[j], expected);
         if (i >= 0) throw new Error(`${call.what}: result ${j} element ${i} is ${two[j][i]} on 2 threads, ${expected[i]} on 1`);
@@ -135,7 +126,7 @@ if (process.env[CHILD_FLAG]) {
   };
 
   test('wasm threads: a trap on the worker while the caller waits at a barrier is thrown, not a hang', () => {
-    onThreads(2, () => {
+    onThreads(k, 2, () => {
       // transB = false, B: [1, 24] ending 16 floats past the memory: columns 8..23 (thread 1) are outside.
       const bad = gemmWithB(false, (end) => end - 8 * 4);
       assert.throws(bad, /wasm backend: gemm failed on thread 1 of 2: RuntimeError: memory access out of bounds/);
@@ -144,7 +135,7 @@ if (process.env[CHILD_FLAG]) {
   });
 
   test('wasm threads: a trap on the calling thread while the worker waits at a barrier is thrown, not a hang', () => {
-    onThreads(2, () => {
+    onThreads(k, 2, () => {
       // transB = true, B: [24, 1] starting 32 bytes below 4 GiB: rows 0..7 (thread 0) are outside the
       // memory, rows 8..23 wrap around to address 0 (only read).
       const bad = gemmWithB(true, () => 2 ** 32 - 8 * 4);
@@ -157,7 +148,7 @@ if (process.env[CHILD_FLAG]) {
     const rng = new Random(5);
     for (let i = 0; i < 40; i++) {
       const call = randomCall(rng);
-      const one = onThreads(1, call.run), two = onThreads(2, call.run);
+      const one = onThreads(k, 1, call.run), two = onThreads(k, 2, call.run);
       one.forEach((expected, j) => {
         const at = firstDifference(two[j], expected);
         if (at >= 0) assert.fail(`${call.what}: result ${j} element ${at} is ${two[j][at]} on 2 threads, ${expected[at]} on 1`);

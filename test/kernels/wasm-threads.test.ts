@@ -10,6 +10,8 @@ import { backward } from '../../src/tensor/autograd.js';
 import { add, weightedSum } from '../../src/tensor/ops/basic.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Random } from '../../src/util/random.js';
+import { rand } from '../helpers/sequence-case.js';
+import { assertSame, onThreads } from '../helpers/threads.js';
 
 // The wasm backend on 1 and on 2 threads: GEMMs of odd shapes (all transpose cases, beta 0, 1
 // and other) and whole RNN / LSTM / GRU modules forward and backward must give bit-identical
@@ -20,31 +22,8 @@ const k = wasmKernels;
 // Split even the smallest calls between threads, so the 2-thread code paths are what is tested.
 setMinParallelWork(0);
 
-function rand(n: number, rng: Random): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.uniform(-1, 1);
-  return a;
-}
-
-function onThreads<T>(n: number, f: () => T): T {
-  const before = k.threads!();
-  k.setThreads!(n);
-  try {
-    return f();
-  } finally {
-    k.setThreads!(before);
-  }
-}
-
-function assertSame(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, what);
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i])) assert.fail(`${what}: element ${i} is ${actual[i]} on 2 threads, ${expected[i]} on 1`);
-  }
-}
-
 test('wasm threads: setThreads / threads', () => {
-  onThreads(2, () => assert.equal(k.threads!(), 2));
+  onThreads(k, 2, () => assert.equal(k.threads!(), 2));
   assert.throws(() => k.setThreads!(0), /setThreads takes a whole number >= 1, got 0/);
 });
 
@@ -54,9 +33,9 @@ test('wasm threads: GEMMs of odd shapes equal 1 thread exactly', () => {
   for (const [M, N, K] of shapes) {
     for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
       for (const beta of [0, 1, 0.5]) {
-        const A = rand(M * K, rng), B = rand(K * N, rng), C0 = rand(M * N, rng);
-        const one = onThreads(1, () => { const C = C0.slice(); k.gemm(transA, transB, M, N, K, 0.75, A, B, beta, C); return C; });
-        const two = onThreads(2, () => { const C = C0.slice(); k.gemm(transA, transB, M, N, K, 0.75, A, B, beta, C); return C; });
+        const A = rand(M * K, rng, 1), B = rand(K * N, rng, 1), C0 = rand(M * N, rng, 1);
+        const one = onThreads(k, 1, () => { const C = C0.slice(); k.gemm(transA, transB, M, N, K, 0.75, A, B, beta, C); return C; });
+        const two = onThreads(k, 2, () => { const C = C0.slice(); k.gemm(transA, transB, M, N, K, 0.75, A, B, beta, C); return C; });
         assertSame(two, one, `gemm M=${M} N=${N} K=${K} transA=${transA} transB=${transB} beta=${beta}`);
       }
     }
@@ -95,7 +74,7 @@ function compareThreads(c: Case): void {
   const previous = kernels().name;
   setBackend('wasm');
   try {
-    const one = onThreads(1, () => runModule(c)), two = onThreads(2, () => runModule(c));
+    const one = onThreads(k, 1, () => runModule(c)), two = onThreads(k, 2, () => runModule(c));
     for (const [name, e] of one) assertSame(two.get(name)!, e, `${JSON.stringify(c)} ${name}`);
   } finally {
     setBackend(previous);

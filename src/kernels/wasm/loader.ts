@@ -40,6 +40,18 @@ export interface WasmExports {
     hAll: number, cAll: number, gatesAll: number, hgAll: number, hRawAll: number,
     dOut: number, dh: number, dc: number,
     dx: number, dWIh: number, dWHh: number, dBIh: number, dBHh: number, dWHr: number, tid: number, nt: number): void;
+  // The optimiser updates and the cross-entropy (./training.ts; pointers, 0 = absent).
+  sgdUpdate(n: number, p: number, g: number, buf: number, initBuffer: number, lr: number, momentum: number,
+    oneMinusDampening: number, weightDecay: number, nesterov: number): void;
+  adagradUpdate(n: number, p: number, g: number, sum: number, clr: number, weightDecay: number, eps: number): void;
+  rmspropUpdate(n: number, p: number, g: number, squareAvg: number, gradAvg: number, buf: number, lr: number,
+    alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, momentum: number): void;
+  adamUpdate(n: number, p: number, g: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, beta1: number,
+    oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, coupledDecay: number, shrink: number,
+    stepSize: number, bias2Sqrt: number): void;
+  crossEntropyForward(N: number, C: number, logits: number, targets: number, ignoreIndex: number, mask: number,
+    weight: number, oneMinusSmoothing: number, smoothingOverC: number, loss: number, grad: number): void;
+  crossEntropyBackward(N: number, C: number, grad: number, rowScale: number, scale: number, dx: number): void;
 }
 
 /** What the worker pool needs to run the same kernels on other threads. */

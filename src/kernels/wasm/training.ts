@@ -10,25 +10,6 @@ import { allF32, runtime } from './runtime.js';
 
 type F32 = Float32Array;
 
-/** The module's exports these kernels use (pointers into its memory; 0 = absent). */
-interface TrainingExports {
-  sgdUpdate(n: number, p: number, g: number, buf: number, initBuffer: number, lr: number, momentum: number,
-    oneMinusDampening: number, weightDecay: number, nesterov: number): void;
-  adagradUpdate(n: number, p: number, g: number, sum: number, clr: number, weightDecay: number, eps: number): void;
-  rmspropUpdate(n: number, p: number, g: number, squareAvg: number, gradAvg: number, buf: number, lr: number,
-    alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, momentum: number): void;
-  adamUpdate(n: number, p: number, g: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, beta1: number,
-    oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, coupledDecay: number, shrink: number,
-    stepSize: number, bias2Sqrt: number): void;
-  crossEntropyForward(N: number, C: number, logits: number, targets: number, ignoreIndex: number, mask: number,
-    weight: number, oneMinusSmoothing: number, smoothingOverC: number, loss: number, grad: number): void;
-  crossEntropyBackward(N: number, C: number, grad: number, rowScale: number, scale: number, dx: number): void;
-}
-
-function exportsOf(mem: WasmMemory): TrainingExports {
-  return mem.ex as unknown as TrainingExports;
-}
-
 /**
  * Copies the first n values of each buffer (null: none) into the scratch arena; returns the
  * pointers (0 for none). A buffer shorter than the parameter is an error, not a read past it.
@@ -54,7 +35,7 @@ export const wasmTrainingKernels: TrainingKernels = {
     const buf = h.momentum !== 0 ? momentumBuf as F32 | null : null;
     const n = param.length;
     const [pp, pg, pb] = putAll(mem, 'sgdUpdate', ['param', 'grad', 'momentumBuf'], n, [param as F32, grad as F32, buf]);
-    exportsOf(mem).sgdUpdate(n, pp, pg, pb, +initBuffer, h.lr, h.momentum, 1 - h.dampening, h.weightDecay, +h.nesterov);
+    mem.ex.sgdUpdate(n, pp, pg, pb, +initBuffer, h.lr, h.momentum, 1 - h.dampening, h.weightDecay, +h.nesterov);
     getAll(mem, [pp, 0, pb], n, [param as F32, null, buf]);
   },
 
@@ -63,7 +44,7 @@ export const wasmTrainingKernels: TrainingKernels = {
     const mem = runtime();
     const n = param.length;
     const [pp, pg, ps] = putAll(mem, 'adagradUpdate', ['param', 'grad', 'sum'], n, [param as F32, grad as F32, sum as F32]);
-    exportsOf(mem).adagradUpdate(n, pp, pg, ps, clr, h.weightDecay, h.eps);
+    mem.ex.adagradUpdate(n, pp, pg, ps, clr, h.weightDecay, h.eps);
     getAll(mem, [pp, 0, ps], n, [param as F32, null, sum as F32]);
   },
 
@@ -77,7 +58,7 @@ export const wasmTrainingKernels: TrainingKernels = {
     const n = param.length;
     const ptrs = putAll(mem, 'rmspropUpdate', ['param', 'grad', 'squareAvg', 'gradAvg', 'momentumBuf'], n, bufs);
     const [pp, pg, psq, pga, pb] = ptrs;
-    exportsOf(mem).rmspropUpdate(n, pp, pg, psq, pga, pb, h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay,
+    mem.ex.rmspropUpdate(n, pp, pg, psq, pga, pb, h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay,
       h.momentum);
     bufs[1] = null; // the gradient is only read
     getAll(mem, ptrs, n, bufs);
@@ -92,7 +73,7 @@ export const wasmTrainingKernels: TrainingKernels = {
     const n = param.length;
     const ptrs = putAll(mem, 'adamUpdate', ['param', 'grad', 'expAvg', 'expAvgSq', 'maxExpAvgSq'], n, bufs);
     const [pp, pg, pm, pv, pvMax] = ptrs;
-    exportsOf(mem).adamUpdate(n, pp, pg, pm, pv, pvMax, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps,
+    mem.ex.adamUpdate(n, pp, pg, pm, pv, pvMax, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps,
       decoupled ? 0 : h.weightDecay, decoupled ? 1 - h.lr * h.weightDecay : 1, stepSize, bias2Sqrt);
     bufs[1] = null; // the gradient is only read
     getAll(mem, ptrs, n, bufs);
@@ -109,7 +90,7 @@ export const wasmTrainingKernels: TrainingKernels = {
     mem.put(pt, targets, N);
     if (mask) mem.put(pm, mask as F32, N);
     if (weight) mem.put(pw, weight as F32, C);
-    exportsOf(mem).crossEntropyForward(N, C, px, pt, ignoreIndex, pm, pw, 1 - labelSmoothing, labelSmoothing / C, pl, pg);
+    mem.ex.crossEntropyForward(N, C, px, pt, ignoreIndex, pm, pw, 1 - labelSmoothing, labelSmoothing / C, pl, pg);
     mem.get(pl, loss as F32, N);
     if (grad) mem.get(pg, grad as F32, N * C);
   },
@@ -121,7 +102,7 @@ export const wasmTrainingKernels: TrainingKernels = {
     mem.put(pg, grad as F32, N * C);
     if (rowScale) mem.put(ps, rowScale as F32, N);
     mem.put(pd, dx as F32, N * C);
-    exportsOf(mem).crossEntropyBackward(N, C, pg, ps, scale, pd);
+    mem.ex.crossEntropyBackward(N, C, pg, ps, scale, pd);
     mem.get(pd, dx as F32, N * C);
   },
 };
