@@ -162,7 +162,7 @@ RK_INLINE V vact(int act, float slope, V x) {
   switch (act) {
     case ACT_TANH: return vtanh(x);
     case ACT_SIGMOID: return vsigmoid(x);
-    case ACT_RELU: return x > 0.0f ? x : V{};
+    case ACT_RELU: return x <= 0.0f ? V{} : x;  // NaN stays NaN, as in PyTorch
     case ACT_LEAKY_RELU: return x > 0.0f ? x : x * slope;
     default: return x;
   }

@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kernels } from '../../src/kernels/backend.js';
 import { jsKernels as k } from '../../src/kernels/js/index.js';
 import { assertClose } from '../helpers/close.js';
 
@@ -49,4 +51,24 @@ test('row-vector add and column sums', () => {
   const out = Float64Array.from([1, 1, 1]);
   k.sumRowsInto(2, 3, y, out);
   assertClose(out, [26, 48, 70], tol, 'sumRowsInto');
+});
+
+test('every activation keeps NaN and infinities as PyTorch does, on the backend under test', () => {
+  const be = kernels();
+  const x = Float32Array.from([NaN, Infinity, -Infinity, -0, 7, NaN, -3, 0.25, NaN]); // > one 4-lane vector
+  const expected: Record<string, number[]> = {
+    relu: [NaN, Infinity, 0, 0, 7, NaN, 0, 0.25, NaN],
+    leaky_relu: [NaN, Infinity, -Infinity, 0, 7, NaN, -0.30000001192092896, 0.25, NaN],
+    tanh: [NaN, 1, -1, 0, Math.fround(Math.tanh(7)), NaN, Math.fround(Math.tanh(-3)), Math.fround(Math.tanh(0.25)), NaN],
+    sigmoid: [NaN, 1, 0, 0.5, Math.fround(1 / (1 + Math.exp(-7))), NaN, Math.fround(1 / (1 + Math.exp(3))),
+      Math.fround(1 / (1 + Math.exp(-0.25))), NaN],
+  };
+  for (const [act, want] of Object.entries(expected)) {
+    const y = new Float32Array(x.length);
+    be.activationForward(act as never, 0.1, x.length, x, y);
+    want.forEach((w, i) => {
+      if (Number.isNaN(w)) assert.ok(Number.isNaN(y[i]), `${be.name} ${act}(${x[i]}) = ${y[i]}, want NaN`);
+      else assert.ok(Math.abs(y[i] - w) <= 2e-7 * Math.max(1, Math.abs(w)) || y[i] === w, `${be.name} ${act}(${x[i]}) = ${y[i]}, want ${w}`);
+    });
+  }
 });

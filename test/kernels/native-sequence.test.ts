@@ -85,3 +85,29 @@ test('native sequence kernels: a rows map that crosses batch rows is refused', {
   assert.throws(() => native!.sequenceForward(spec, new Float32Array(4), null, null, w, new Float32Array(4),
     new Float32Array(2), null, false), /rows\[2\] = 3 is not -1 or a row t\*B \+ 0 of \[T=2, B=2\]/);
 });
+
+test('native sequence kernels: saved activations reused with stale NaNs never reach a result', { skip }, () => {
+  // Backward hands the forward pass's buffers back to a pool and the next pass of the same shapes
+  // takes them unzeroed: fill them with NaN from a pass on NaN inputs, then check a clean pass.
+  for (const c of [
+    { mode: 'lstm', T: 6, B: 3, I: 4, H: 9, P: 5, reverse: true, lengths: [4, 6, 2] },
+    { mode: 'gru', T: 6, B: 5, I: 3, H: 17, lengths: [3, 6, 1, 5, 2], h0: true },
+    { mode: 'rnn', T: 4, B: 2, I: 3, H: 5, act: 'relu', reverse: true, lengths: [2, 4] },
+  ] as Case[]) {
+    const poisoned = problem(c, 500);
+    poisoned.x.fill(NaN);
+    for (const k of ['wHh', 'wHr'] as const) poisoned.w[k]?.fill(NaN);
+    const nan = runNative(poisoned);
+    assert.ok(Number.isNaN(nan.get('hN')![0]), 'the poisoning pass really made NaNs');
+    check(c, 501);
+  }
+});
+
+test('native sequence kernels: a second backward for one forward pass is refused', { skip }, () => {
+  const p = problem({ mode: 'gru', T: 3, B: 2, I: 4, H: 5 }, 510);
+  const { T, B, P } = p.spec;
+  const ctx = native!.sequenceForward(p.spec, p.x, null, null, p.w, new Float32Array(T * B * P), new Float32Array(B * P), null, true)!;
+  const grads = { dx: null, dh0: null, dc0: null, dWIh: null, dWHh: new Float32Array(p.w.wHh.length), dBIh: null, dBHh: null, dWHr: null };
+  native!.sequenceBackward(ctx, p.dOut, p.dhN, null, grads);
+  assert.throws(() => native!.sequenceBackward(ctx, p.dOut, p.dhN, null, grads), /backward ran twice/);
+});

@@ -11,7 +11,7 @@ export function activate(act: Activation, slope: number, x: number): number {
   switch (act) {
     case 'tanh': return Math.tanh(x);
     case 'sigmoid': return sigmoid(x);
-    case 'relu': return x > 0 ? x : 0;
+    case 'relu': return x <= 0 ? 0 : x; // NaN stays NaN, as in PyTorch
     case 'leaky_relu': return x > 0 ? x : slope * x;
     case 'identity': return x;
   }

@@ -8,8 +8,9 @@ import { hsum, ld, st } from './lanes';
 @inline export function activateV(act: i32, slope: f32, v: v128): v128 {
   if (act == 0) return tanhV(v);
   if (act == 1) return sigmoidV(v);
+  // relu keeps NaN (as PyTorch does): it zeroes the lanes <= 0 rather than keeping those > 0.
+  if (act == 2) return v128.andnot(v, f32x4.le(v, f32x4.splat(0)));
   const positive = f32x4.gt(v, f32x4.splat(0));
-  if (act == 2) return v128.and(v, positive);
   if (act == 3) return v128.bitselect(v, f32x4.mul(v, f32x4.splat(slope)), positive);
   return v;
 }
