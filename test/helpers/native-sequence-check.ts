@@ -18,7 +18,10 @@ export interface Problem {
   dOut: Float32Array; dhN: Float32Array; dcN: Float32Array | null; grads: Record<string, Float32Array | null>;
 }
 
-export function problem(c: Case, seed: number): Problem {
+/** Gradients a case may leave out (null: not wanted), as a layer with frozen parts does. */
+export type GradName = 'dx' | 'dh0' | 'dc0' | 'dWIh' | 'dWHh' | 'dBIh' | 'dBHh' | 'dWHr';
+
+export function problem(c: Case, seed: number, omit: GradName[] = []): Problem {
   const { mode, B, I, H } = c;
   const { rng, spec, x, h0, c0, w, P, GH, N } = sequenceInputs(c, seed);
   const dOut = rand(N * P, rng, 1), dhN = rand(B * P, rng, 1), dcN = mode === 'lstm' ? rand(B * H, rng, 1) : null;
@@ -27,6 +30,7 @@ export function problem(c: Case, seed: number): Problem {
     dBIh: c.bias === false ? 0 : GH, dBHh: c.bias === false ? 0 : GH, dWHr: P !== H ? P * H : 0 };
   const grads: Record<string, Float32Array | null> = {};
   for (const [k, n] of Object.entries(sizes)) grads[k] = n ? rand(n, rng, 1) : null;
+  for (const k of omit) grads[k] = null;
   return { spec, x, h0, c0, w, dOut, dhN, dcN, grads };
 }
 
@@ -62,8 +66,8 @@ export function runReference(p: Problem): Map<string, Buf> {
   return res;
 }
 
-export function check(c: Case, seed: number): void {
-  const p = problem(c, seed);
+export function check(c: Case, seed: number, omit: GradName[] = []): void {
+  const p = problem(c, seed, omit);
   const expected = runReference(p);
   const best = addon!.isa();
   try {

@@ -53,30 +53,89 @@ import { madd } from './gemm';
   return v128.bitselect(x, y, f32x4.ne(x, x));
 }
 
-/** 1 / (1 + exp(-x)): exp(-x) overflowing to inf gives exactly 0, so no branch is needed. */
+// c - x·y: one fused instruction in the relaxed-SIMD build (see madd).
 // @ts-ignore: decorator
-@inline export function sigmoidV(x: v128): v128 {
-  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), expV(f32x4.neg(x))));
+@inline function nmadd(x: v128, y: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_nmadd(x, y, c);
+  return f32x4.sub(c, f32x4.mul(x, y));
+}
+
+// The cells' sigmoid and tanh share one exp core without expV's fix-ups for out-of-range and
+// NaN lanes (three selects on the cells' critical path): their inputs are clamped so that 2^n
+// stays a normal number, and a NaN passes the clamps (pmin/pmax keep their first operand when
+// either is NaN) and then every arithmetic step. Both need e^y for y = -v with v at hand, so the
+// core takes v and works with s = -r, which saves negating (three instructions in V8, with
+// the sign mask rebuilt each time). The cells are bound by these chains' latency (the out-of-
+// order window holds only a few 4-lane steps), so the chains are kept short: Estrin's scheme
+// for the polynomial, and constants folded in off the chain.
+
+// @ts-ignore: decorator
+@inline const SIGN_BIT: i32 = 0x80000000;
+
+/** n = round(-v·log2 e), held in the low mantissa bits of n + 1.5·2^23 (as in expV). */
+// @ts-ignore: decorator
+@inline function roundedNegLog2e(v: v128): v128 {
+  return madd(v, f32x4.splat(-LOG2E), f32x4.splat(ROUNDER));
 }
 
 /**
- * tanh per lane: an odd polynomial for |x| < 0.625 (where 1 - 2/(e^2x + 1) would cancel),
- * otherwise 1 - 2/(e^2|x| + 1) with the sign of x put back.
+ * 1 - e^r for r = -v - n·ln2 (n from roundedNegLog2e(v), passed as `shifted`); -expm1(r), so
+ * there is no cancellation near r = 0. expV's polynomial with r = -s, s = v + n·ln2.
+ */
+// @ts-ignore: decorator
+@inline function oneMinusExpReduced(v: v128, shifted: v128): v128 {
+  const fx = f32x4.sub(shifted, f32x4.splat(ROUNDER));
+  let s = madd(fx, f32x4.splat(LN2_HI), v);
+  s = madd(fx, f32x4.splat(LN2_LO), s);
+  const s2 = f32x4.mul(s, s);
+  // p(r) = Σ a_k r^k in pairs (Estrin): the odd terms change sign with r = -s.
+  const p01 = nmadd(s, f32x4.splat(1.6666665459e-1), f32x4.splat(5.0000001201e-1));
+  const p23 = nmadd(s, f32x4.splat(8.3334519073e-3), f32x4.splat(4.1665795894e-2));
+  const p45 = nmadd(s, f32x4.splat(1.9875691500e-4), f32x4.splat(1.3981999507e-3));
+  const p = madd(s2, madd(s2, p45, p23), p01);
+  // -(r + p r²)
+  return nmadd(p, s2, s);
+}
+
+/** 2^n for the n that roundedNegLog2e put in `shifted` (n in [-126, 127]). */
+// @ts-ignore: decorator
+@inline function pow2(shifted: v128): v128 {
+  return i32x4.shl(i32x4.sub(shifted, i32x4.splat(ROUNDER_BITS - 127)), 23);
+}
+
+/**
+ * 1 / (1 + e^-x), with e^-x = 2^n (1 + expm1(r)). -x is clamped to expV's normal range: x below
+ * -88.3 gives 1/(1 + e^88.37) ~ 4e-39 instead of a smaller subnormal or 0, far below any
+ * tolerance; x above 87.3 gives exactly 1.
+ */
+// @ts-ignore: decorator
+@inline export function sigmoidV(x: v128): v128 {
+  const v = f32x4.pmax(f32x4.pmin(x, f32x4.splat(-EXP_LO)), f32x4.splat(-EXP_HI));
+  const shifted = roundedNegLog2e(v);
+  const scale = pow2(shifted);
+  // 1 + 2^n (1 + expm1(r)), with 1 + 2^n formed off the chain.
+  const denominator = nmadd(scale, oneMinusExpReduced(v, shifted), f32x4.add(scale, f32x4.splat(1.0)));
+  return f32x4.div(f32x4.splat(1.0), denominator);
+}
+
+// tanh(10) rounds to 1 in float32; clamping there keeps 2^n far from the subnormals.
+// @ts-ignore: decorator
+@inline const TANH_CLAMP: f32 = 10.0;
+
+/**
+ * tanh per lane as -m / (2 + m), m = expm1(-2|x|) = 2^n expm1(r) + (2^n - 1), then the sign
+ * of x put back: one path for every x (no polynomial for small |x|: expm1 keeps full relative
+ * precision there, since n = 0) and one division. Within about 2.5 ulp of the float64 tanh.
  */
 // @ts-ignore: decorator
 @inline export function tanhV(x: v128): v128 {
-  const a = f32x4.abs(x);
-  const z = f32x4.mul(x, x);
-  let p = f32x4.splat(-5.70498872745e-3);
-  p = madd(p, z, f32x4.splat(2.06390887954e-2));
-  p = madd(p, z, f32x4.splat(-5.37397155531e-2));
-  p = madd(p, z, f32x4.splat(1.33314422036e-1));
-  p = madd(p, z, f32x4.splat(-3.33332819422e-1));
-  const small = madd(f32x4.mul(p, z), x, x);
-  const e = expV(f32x4.add(a, a));
-  const bigAbs = f32x4.sub(f32x4.splat(1.0), f32x4.div(f32x4.splat(2.0), f32x4.add(e, f32x4.splat(1.0))));
-  const signBit = v128.and(x, i32x4.splat(0x80000000));
-  const big = v128.or(bigAbs, signBit);
-  const r = v128.bitselect(small, big, f32x4.lt(a, f32x4.splat(0.625)));
-  return v128.bitselect(x, r, f32x4.ne(x, x));
+  const sign = i32x4.splat(SIGN_BIT);
+  const t = f32x4.pmin(v128.andnot(x, sign), f32x4.splat(TANH_CLAMP));
+  // -2t·log2(e) straight from t: 2t is needed only later, off the chain.
+  const shifted = madd(t, f32x4.splat(-2.0 * LOG2E), f32x4.splat(ROUNDER));
+  const scale = pow2(shifted);
+  // -m, in [0, 1).
+  const negM = madd(scale, oneMinusExpReduced(f32x4.add(t, t), shifted), f32x4.sub(f32x4.splat(1.0), scale));
+  const magnitude = f32x4.div(negM, f32x4.sub(f32x4.splat(2.0), negM));
+  return v128.or(magnitude, v128.and(x, sign));
 }
