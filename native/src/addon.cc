@@ -317,7 +317,7 @@ Napi::Value SequenceBackward(const Napi::CallbackInfo& info) {
   s.gatesAll = a.f32(15, "gatesAll", N * GH, s.mode == MODE_RNN);
   s.hgAll = a.f32(16, "hgAll", N * GH, !gru);
   s.hRawAll = a.f32(17, "hRawAll", N * s.H, !s.wHr);
-  s.dOut = a.f32(18, "dOut", N * s.P);
+  s.dOut = a.f32(18, "dOut", N * s.P, true);
   s.dhN = a.f32(19, "dhN", BP);
   s.dcN = lstm ? a.f32(20, "dcN", BH, true) : nullptr;
   s.dx = a.f32(21, "dx", N * s.I, true);

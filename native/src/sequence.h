@@ -301,7 +301,7 @@ static void seqBackwardTask(void* p, int t, int nt) {
   for (int s = j.sHi - 1; s >= j.sLo; s--) {
     const long sRow = (long)s * B + b0;
     float* dhRaw = a.wHr ? dhRawBuf : dh;  // dh swaps buffers every step
-    for (int b = b0; b < b1; b++) {
+    for (int b = b0; b < b1 && a.dOut; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
       if (r < 0) continue;
       float* d = dh + (long)(b - b0) * P;

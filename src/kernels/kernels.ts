@@ -73,9 +73,10 @@ export interface Kernels extends TrainingKernels {
     out: Buf, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null;
   /**
    * Backpropagation through time for a sequenceForward: dOut [T, B, P], dhN [B, P], dcN [B, H]
-   * are the gradients of its results; adds the input and weight gradients into `grads`.
+   * are the gradients of its results; adds the input and weight gradients into `grads`. dOut is
+   * null when the output received no gradient (a classifier that reads only hN): zeros, unread.
    */
-  sequenceBackward(ctx: SequenceContext, dOut: Buf, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void;
+  sequenceBackward(ctx: SequenceContext, dOut: Buf | null, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void;
 
   /**
    * C[M,N] = alpha * op(A)[M,K] · op(B)[K,N] + beta * C.

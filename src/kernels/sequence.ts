@@ -100,7 +100,7 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
     return saved;
   }
 
-  function sequenceBackward(ctx: SequenceContext, dOut: Buf, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void {
+  function sequenceBackward(ctx: SequenceContext, dOut: Buf | null, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void {
     const { spec, x, w, hAll, cAll, gatesAll, hgAll, hRawAll } = ctx as Saved;
     const { mode, T, B, I, H, P, rows } = spec;
     const G = gateCount(mode), GH = G * H, N = T * B;
@@ -124,7 +124,7 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
     for (let s = T - 1; s >= 0; s--) {
       for (let b = 0; b < B; b++) {
         const t = rows ? rows[s * B + b] : s * B + b;
-        if (t >= 0) for (let j = 0; j < P; j++) dh[b * P + j] += dOut[t * P + j];
+        if (t >= 0 && dOut) for (let j = 0; j < P; j++) dh[b * P + j] += dOut[t * P + j];
       }
       // dh is now the total gradient wrt this step's state: what diagnostics ask for.
       if (grads.dhSteps) {

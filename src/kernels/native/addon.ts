@@ -33,7 +33,7 @@ export interface NativeAddon {
   sequenceBackward(mode: number, T: number, B: number, I: number, H: number, P: number, act: number, slope: number,
     rows: Int32Array | null, x: Float32Array, wIh: Float32Array, wHh: Float32Array, wHr: Float32Array | null,
     hAll: Float32Array, cAll: Float32Array | null, gatesAll: Float32Array | null, hgAll: Float32Array | null,
-    hRawAll: Float32Array | null, dOut: Float32Array, dhN: Float32Array, dcN: Float32Array | null,
+    hRawAll: Float32Array | null, dOut: Float32Array | null, dhN: Float32Array, dcN: Float32Array | null,
     dx: Float32Array | null, dh0: Float32Array | null, dc0: Float32Array | null, dWIh: Float32Array | null,
     dWHh: Float32Array | null, dBIh: Float32Array | null, dBHh: Float32Array | null, dWHr: Float32Array | null): void;
   sgdUpdate(n: number, param: Float32Array, grad: Float32Array, momentumBuf: Float32Array | null, initBuffer: boolean,

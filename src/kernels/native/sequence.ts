@@ -50,7 +50,7 @@ export function createNativeSequenceKernels(addon: NativeAddon) {
     return keep ? new NativeSequenceContext(spec, x as F32, w, hAll!, cAll, gatesAll, hgAll, hRawAll) : null;
   }
 
-  function sequenceBackward(ctx: SequenceContext, dOut: Buf, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void {
+  function sequenceBackward(ctx: SequenceContext, dOut: Buf | null, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void {
     if (!(ctx instanceof NativeSequenceContext)) {
       jsKernels.sequenceBackward(ctx, dOut, dhN, dcN, grads);
       return;
@@ -66,7 +66,7 @@ export function createNativeSequenceKernels(addon: NativeAddon) {
     const isLstm = spec.mode === 'lstm';
     addon.sequenceBackward(MODES[spec.mode], spec.T, spec.B, spec.I, spec.H, spec.P, activationCode(spec.activation),
       spec.negativeSlope, spec.rows, ctx.x, w.wIh as F32, w.wHh as F32, w.wHr as F32 | null,
-      ctx.hAll, ctx.cAll, ctx.gatesAll, ctx.hgAll, ctx.hRawAll, dOut as F32, dhN as F32, isLstm ? dcN as F32 | null : null,
+      ctx.hAll, ctx.cAll, ctx.gatesAll, ctx.hgAll, ctx.hRawAll, dOut as F32 | null, dhN as F32, isLstm ? dcN as F32 | null : null,
       g.dx as F32 | null, g.dh0 as F32 | null, isLstm ? g.dc0 as F32 | null : null, g.dWIh as F32 | null,
       g.dWHh as F32 | null, g.dBIh as F32 | null, g.dBHh as F32 | null, g.dWHr as F32 | null);
     ctx.released = true;

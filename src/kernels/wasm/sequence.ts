@@ -88,7 +88,7 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
   return ctx;
 }
 
-function sequenceBackward(ctx: SequenceContext, dOut: Buf, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void {
+function sequenceBackward(ctx: SequenceContext, dOut: Buf | null, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void {
   if (!(ctx instanceof WasmSequenceContext)) return jsKernels.sequenceBackward(ctx, dOut, dhN, dcN, grads);
   const { spec, x, w, saved } = ctx;
   if (!ctx.block) throw new Error(`wasm ${spec.mode} layer: sequenceBackward ran twice for one forward pass (its saved activations are already freed)`);
@@ -107,7 +107,8 @@ function sequenceBackward(ctx: SequenceContext, dOut: Buf, dhN: Buf, dcN: Buf | 
     g.dWHr && w.wHr ? P * H : 0);
   mem.put(px, x, N * I);
   if (rows) mem.put(prows, rows, T * B);
-  mem.put(pdOut, dOut as F32, N * P);
+  if (dOut) mem.put(pdOut, dOut as F32, N * P);
+  else mem.f32.fill(0, pdOut >>> 2, (pdOut >>> 2) + N * P);
   mem.put(pdh, dhN as F32, B * P);
   if (isLstm) {
     if (dcN) mem.put(pdc, dcN as F32, B * H);

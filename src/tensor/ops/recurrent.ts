@@ -113,12 +113,13 @@ export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
     // The three results are separate tensors so that one without a gradient (usually the output
     // of a layer whose final state alone is used) costs no zero-filled [T, B, P] buffer: each
     // passes its gradient to a one-value join tensor whose backward, run after all three (it is
-    // their parent), does backpropagation through time once; a missing gradient reads as zeros.
+    // their parent), does backpropagation through time once; a missing state gradient reads as
+    // zeros, a missing output gradient is passed as null (the kernels then skip it).
     let dOut: Buf | null = null, dhN: Buf | null = null, dcN: Buf | null = null;
     const join = new Tensor(allocate(x.dtype, 1), [1]);
     const grad = (t: Tensor | null) => (t && t.requiresGrad ? t.gradBuffer() : null);
     record(join, `${cfg.mode}-layer`, inputs, () => {
-      k.sequenceBackward(ctx, dOut ?? sharedZeros(x.dtype, N * P), dhN ?? sharedZeros(x.dtype, B * P),
+      k.sequenceBackward(ctx, dOut, dhN ?? sharedZeros(x.dtype, B * P),
         isLstm ? dcN ?? sharedZeros(x.dtype, B * H) : null, {
           dx: grad(x), dh0: grad(h0), dc0: grad(c0), dWIh: grad(w.wIh), dWHh: grad(w.wHh),
           dBIh: grad(w.bIh), dBHh: grad(w.bHh), dWHr: grad(w.wHr), dhSteps,
