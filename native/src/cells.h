@@ -20,15 +20,49 @@ static void rnnRowBackward(int H, int act, float slope, const float* h, const fl
   }
 }
 
-// ---- LSTM, gates i,f,g,o (stored for backward when gates is non-null) ----
+// ---- LSTM, gates i,f,g,o (stored for backward when gates is non-null). hg may be null: xg then
+// holds both sides' products already summed (gemmPackedBSum). ----
+RK_INLINE V lstmPre(const float* xg, const float* hg, const float* bx, int j, int n) {
+  return ldp(xg + j, n) + ldb(hg, j, n) + ldb(bx, j, n);
+}
+
+/**
+ * LSTM_UNROLL vectors of units at a time: each unit's gates are a chain of dependent FMAs and a
+ * division, so one vector at a time leaves the core waiting on latency (measured on Zen 4:
+ * 2.9 ms of W6's forward at one vector, 2.3 ms at four).
+ */
+constexpr int LSTM_UNROLL = 4;
+
 static void lstmRowForward(int H, const float* xg, const float* hg, const float* bx, const float* cPrev,
                            float* gates, float* c, float* h) {
-  for (int j = 0; j < H; j += VL) {
-    int n = imin(VL, H - j);
-    V gi = vsigmoid(ldp(xg + j, n) + ldp(hg + j, n) + ldb(bx, j, n));
-    V gf = vsigmoid(ldp(xg + H + j, n) + ldp(hg + H + j, n) + ldb(bx, H + j, n));
-    V gg = vtanh(ldp(xg + 2 * H + j, n) + ldp(hg + 2 * H + j, n) + ldb(bx, 2 * H + j, n));
-    V go = vsigmoid(ldp(xg + 3 * H + j, n) + ldp(hg + 3 * H + j, n) + ldb(bx, 3 * H + j, n));
+  constexpr int U = LSTM_UNROLL;
+  int j = 0;
+  for (; j + U * VL <= H; j += U * VL) {
+    V gi[U], gf[U], gg[U], go[U], cv[U];
+#pragma GCC unroll 8
+    for (int u = 0; u < U; u++) {
+      const int k = j + u * VL;
+      gi[u] = vsigmoid(lstmPre(xg, hg, bx, k, VL));
+      gf[u] = vsigmoid(lstmPre(xg, hg, bx, H + k, VL));
+      gg[u] = vtanh(lstmPre(xg, hg, bx, 2 * H + k, VL));
+      go[u] = vsigmoid(lstmPre(xg, hg, bx, 3 * H + k, VL));
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < U; u++) {
+      const int k = j + u * VL;
+      if (gates) { st(gates + k, gi[u]); st(gates + H + k, gf[u]); st(gates + 2 * H + k, gg[u]); st(gates + 3 * H + k, go[u]); }
+      cv[u] = gf[u] * ld(cPrev + k) + gi[u] * gg[u];
+      st(c + k, cv[u]);
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < U; u++) st(h + j + u * VL, go[u] * vtanh(cv[u]));
+  }
+  for (; j < H; j += VL) {
+    const int n = imin(VL, H - j);
+    V gi = vsigmoid(lstmPre(xg, hg, bx, j, n));
+    V gf = vsigmoid(lstmPre(xg, hg, bx, H + j, n));
+    V gg = vtanh(lstmPre(xg, hg, bx, 2 * H + j, n));
+    V go = vsigmoid(lstmPre(xg, hg, bx, 3 * H + j, n));
     if (gates) {
       stp(gates + j, gi, n); stp(gates + H + j, gf, n); stp(gates + 2 * H + j, gg, n); stp(gates + 3 * H + j, go, n);
     }

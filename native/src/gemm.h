@@ -8,39 +8,37 @@
 // broadcasts, so it is read in place, along rows (A row-major) or down columns (A transposed);
 // only a transposed A whose rows alias in L1 is packed, one MC x KC block at a time into an
 // L2-sized buffer [panel][kc][MR] just before its use (packing all of A first would write it to
-// memory and read it back). Loops: K in KC blocks (the B micro-panel stays in L1), NC columns of
-// B per block (L2), MC rows of A per block.
+// memory and read it back). Loops: K in KC blocks, NC columns of B per block (L2), MC rows of A
+// per block.
 // Each C element is computed by one micro-kernel call per K block, with the same arithmetic
 // whatever the tile split or operand path, so results do not depend on the thread count.
 
 constexpr int MR = RK_MR;
 constexpr int NR = RK_NR;
 constexpr int NV = NR / VL;
-constexpr int KC = 256;
+// 512 steps of K per block: a B micro-panel (64 KB on AVX-512) then streams from L2, which Zen 4's
+// prefetchers keep up with, and C is read and written half as often as with 256 (measured at one
+// thread: W2's big products 97-100 -> 103-108 GFLOP/s, its per-step ones 109 -> 113). A transposed
+// A read in place keeps 256: each of its steps touches a line of its own, and 512 of them beside
+// the B panel overflow L1 (W5's weight gradients on AVX2 ~5% slower).
+constexpr int KC = 512;
+constexpr int KC_STRIDED_A = 256;
 constexpr int MC_PANELS = 96 / MR > 0 ? 96 / MR : 1;
 constexpr int NC_PANELS = 1024 / NR;
 
-/**
- * One tile of C, R <= MR rows by ncols <= W vectors (W = NV, or 1 for a last panel that narrow:
- * its padding would otherwise cost as much as real columns), over kc steps of K. B is a packed
- * panel [kc][NR]. ROW_A: op(A)'s R rows have stride lda (a row-major A, read in place); else op(A)'s
- * columns do (a packed panel [kc][MR] with lda = MR, or a transposed A read in place).
- */
-template <int R, bool ROW_A, int W>
-static void microKernel(int kc, const float* __restrict A, long lda, const float* __restrict B,
-                        float* __restrict C, long ldc, float alpha, float beta, int ncols) {
-  // The tile's C lines are fetched while the products run: with small K, a store to a line not in
-  // cache would stall the next tile.
+/** The tile's C lines are fetched while the products run: with small K, a store to a line not in cache would stall the next tile. */
+template <int R, int W>
+RK_INLINE void prefetchTile(float* C, long ldc) {
 #pragma GCC unroll 16
   for (int i = 0; i < R; i++) {
     __builtin_prefetch(C + i * ldc, 1);
     __builtin_prefetch(C + i * ldc + W * VL - 1, 1);
   }
-  V acc[R][W];
-#pragma GCC unroll 16
-  for (int i = 0; i < R; i++)
-#pragma GCC unroll 4
-    for (int j = 0; j < W; j++) acc[i][j] = V{};
+}
+
+/** acc += op(A) · B over kc steps (see microKernel for the operand layouts). */
+template <int R, bool ROW_A, int W>
+RK_INLINE void accumulateTile(V (&acc)[R][W], int kc, const float* __restrict A, long lda, const float* __restrict B) {
   for (int k = 0; k < kc; k++) {
     V b[W];
 #pragma GCC unroll 4
@@ -52,29 +50,46 @@ static void microKernel(int kc, const float* __restrict A, long lda, const float
       for (int j = 0; j < W; j++) acc[i][j] += a * b[j];
     }
   }
-  if (ncols == W * VL) {
+}
+
+/**
+ * C = alpha acc + beta C for ncols columns. Both cases fully unrolled so the accumulators stay in
+ * registers (a loop with a break would put them on the stack); a vector past ncols gets an empty
+ * mask and touches nothing.
+ */
+template <int R, int W>
+RK_INLINE void writeTile(V (&acc)[R][W], float* __restrict C, long ldc, float alpha, float beta, int ncols) {
+  const bool full = ncols == W * VL;
 #pragma GCC unroll 16
-    for (int i = 0; i < R; i++) {
+  for (int i = 0; i < R; i++) {
 #pragma GCC unroll 4
-      for (int j = 0; j < W; j++) {
-        float* c = C + i * ldc + j * VL;
-        V v = acc[i][j] * alpha;
-        if (beta != 0.0f) v += ld(c) * beta;
-        st(c, v);
-      }
-    }
-  } else {
-    for (int i = 0; i < R; i++) {
-      for (int j = 0; j < W; j++) {
-        int n = imin(VL, ncols - j * VL);
-        if (n <= 0) break;
-        float* c = C + i * ldc + j * VL;
-        V v = acc[i][j] * alpha;
-        if (beta != 0.0f) v += ldn(c, n) * beta;
-        stn(c, v, n);
-      }
+    for (int j = 0; j < W; j++) {
+      const int n = full ? VL : imax(0, imin(VL, ncols - j * VL));
+      float* c = C + i * ldc + j * VL;
+      V v = alpha == 1.0f ? acc[i][j] : acc[i][j] * alpha;
+      if (beta != 0.0f) v += (full ? ld(c) : ldn(c, n)) * beta;
+      if (full) st(c, v); else stn(c, v, n);
     }
   }
+}
+
+/**
+ * One tile of C, R <= MR rows by ncols <= W vectors (W = NV, or 1 for a last panel that narrow:
+ * its padding would otherwise cost as much as real columns), over kc steps of K. B is a packed
+ * panel [kc][NR]. ROW_A: op(A)'s R rows have stride lda (a row-major A, read in place); else op(A)'s
+ * columns do (a packed panel [kc][MR] with lda = MR, or a transposed A read in place).
+ */
+template <int R, bool ROW_A, int W>
+static void microKernel(int kc, const float* __restrict A, long lda, const float* __restrict B,
+                        float* __restrict C, long ldc, float alpha, float beta, int ncols) {
+  prefetchTile<R, W>(C, ldc);
+  V acc[R][W];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; i++)
+#pragma GCC unroll 4
+    for (int j = 0; j < W; j++) acc[i][j] = V{};
+  accumulateTile<R, ROW_A, W>(acc, kc, A, lda, B);
+  writeTile<R, W>(acc, C, ldc, alpha, beta, ncols);
 }
 
 typedef void (*MicroFn)(int, const float*, long, const float*, float*, long, float, float, int);
@@ -184,8 +199,9 @@ static void computeBlock(int M, int N, int K, const AOperand& a, const float* Bp
   float* blockA = a.pack ? tlPackA.get((size_t)MC_PANELS * KC * MR) : nullptr;
   const MicroFn* wide = rowA ? microTable<true, NV>() : microTable<false, NV>();
   const MicroFn* narrow = rowA ? microTable<true, 1>() : microTable<false, 1>();
-  for (int k0 = 0; k0 < K; k0 += KC) {
-    int kc = imin(KC, K - k0);
+  const int kcMax = a.trans && !a.pack ? KC_STRIDED_A : KC;
+  for (int k0 = 0; k0 < K; k0 += kcMax) {
+    int kc = imin(kcMax, K - k0);
     float bt = k0 == 0 ? beta : 1.0f;
     for (int nb = np0; nb < np1; nb += NC_PANELS) {
       int nbe = imin(np1, nb + NC_PANELS);
@@ -301,4 +317,61 @@ static void gemmPackedB(int M, int N, int K, const float* A, long lda, const flo
   if (K <= 0) { scaleC(M, N, beta, C, ldc); return; }
   AOperand a = {A, lda, false, false};
   computeBlock(M, N, K, a, Bp, C, ldc, 1.0f, beta, 0, panels(M, MR), 0, panels(N, NR));
+}
+
+/** One tile of C = A1 · B1 + A2 · B2 (row-major A's read in place, packed B panels), each element one chain of FMAs. */
+template <int R, int W>
+static void microKernelSum(int k1, const float* __restrict A1, long lda1, const float* __restrict B1, int k2,
+                           const float* __restrict A2, long lda2, const float* __restrict B2, float* __restrict C,
+                           long ldc, int ncols) {
+  prefetchTile<R, W>(C, ldc);
+  V acc[R][W];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; i++)
+#pragma GCC unroll 4
+    for (int j = 0; j < W; j++) acc[i][j] = V{};
+  accumulateTile<R, true, W>(acc, k1, A1, lda1, B1);
+  accumulateTile<R, true, W>(acc, k2, A2, lda2, B2);
+  writeTile<R, W>(acc, C, ldc, 1.0f, 0.0f, ncols);
+}
+
+typedef void (*MicroSumFn)(int, const float*, long, const float*, int, const float*, long, const float*, float*, long,
+                           int);
+
+template <int W, int... Rs>
+struct MicroSumTable {
+  static constexpr MicroSumFn fns[sizeof...(Rs)] = {&microKernelSum<Rs + 1, W>...};
+};
+
+template <int W>
+static const MicroSumFn* microSumTable() {
+  return []<int... Rs>(std::integer_sequence<int, Rs...>) {
+    return MicroSumTable<W, Rs...>::fns;
+  }(std::make_integer_sequence<int, MR>{});
+}
+
+/**
+ * C = A1 · B1 + A2 · B2 on the calling thread, the B's pre-packed for the same N (packBAll); A1:
+ * [M, K1], A2: [M, K2], row strides lda1, lda2, read in place. One pass over C, as one product
+ * over the concatenated K would make: a recurrent step's input and recurrent sides summed
+ * without writing either to memory (no K blocks: B's panels stream from L2 well enough at these
+ * widths, and blocks would write C once per block).
+ */
+static void gemmPackedBSum(int M, int N, int K1, const float* A1, long lda1, const float* B1p, int K2, const float* A2,
+                           long lda2, const float* B2p, float* C, long ldc) {
+  if (M <= 0 || N <= 0) return;
+  const MicroSumFn* wide = microSumTable<NV>();
+  const MicroSumFn* narrow = microSumTable<1>();
+  const int mP = panels(M, MR), nP = panels(N, NR);
+  for (int np = 0; np < nP; np++) {
+    const int j0 = np * NR, ncols = imin(NR, N - j0);
+    const MicroSumFn* micro = ncols <= VL ? narrow : wide;
+    const float* b1 = B1p + (long)np * K1 * NR;
+    const float* b2 = B2p + (long)np * K2 * NR;
+    for (int mp = 0; mp < mP; mp++) {
+      const int i0 = mp * MR, r = imin(MR, M - i0);
+      micro[r - 1](K1, A1 + (long)i0 * lda1, lda1, b1, K2, A2 + (long)i0 * lda2, lda2, b2, C + (long)i0 * ldc + j0, ldc,
+                   ncols);
+    }
+  }
 }

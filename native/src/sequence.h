@@ -113,7 +113,9 @@ static void seqForwardTask(void* p, int t, int nt) {
   if (nb <= 0) return;
   const bool lstm = a.mode == MODE_LSTM;
   float* hgStep = tlStepHg.get((size_t)nb * GH);
-  float* xgStep = j.xgPerStep ? tlStepXg.get((size_t)nb * GH) : nullptr;
+  // LSTM with the input side per step: both sides in one product, summed in registers.
+  const bool fusedPre = j.xgPerStep && lstm;
+  float* xgStep = j.xgPerStep && !fusedPre ? tlStepXg.get((size_t)nb * GH) : nullptr;
   float* rawStep = a.wHr ? tlStepRaw.get((size_t)nb * H) : nullptr;
   // Without saved states, when each step's rows are a block the output of step s - 1 is h(s) itself.
   const bool hInOut = !a.hAll && j.blockRows;
@@ -138,13 +140,18 @@ static void seqForwardTask(void* p, int t, int nt) {
     float* hNext = hBuf(s + 1);
     // The step's recurrent pre-activations stay in cache; GRU saves only its n part for backward.
     float* hg = hgStep;
-    if (j.xgPerStep) gemmPackedB(nb, GH, a.I, a.x + (blockRow(a, s) + b0) * a.I, a.I, j.wihP, 0.0f, xgStep, GH);
-    gemmPackedB(nb, GH, P, hPrev + (long)b0 * P, P, j.whhP, 0.0f, hg, GH);
+    const float* xRows = a.x + (blockRow(a, s) + b0) * a.I;
+    if (fusedPre) {
+      gemmPackedBSum(nb, GH, a.I, xRows, a.I, j.wihP, P, hPrev + (long)b0 * P, P, j.whhP, hg, GH);
+    } else {
+      if (j.xgPerStep) gemmPackedB(nb, GH, a.I, xRows, a.I, j.wihP, 0.0f, xgStep, GH);
+      gemmPackedB(nb, GH, P, hPrev + (long)b0 * P, P, j.whhP, 0.0f, hg, GH);
+    }
     for (int b = b0; b < b1; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
       if (r < 0) continue;
-      const float* xs = j.xgPerStep ? xgStep + (long)(b - b0) * GH : j.xg + (long)r * GH;
-      float* hgb = hg + (long)(b - b0) * GH;
+      const float* xs = fusedPre ? hg + (long)(b - b0) * GH : j.xgPerStep ? xgStep + (long)(b - b0) * GH : j.xg + (long)r * GH;
+      float* hgb = fusedPre ? nullptr : hg + (long)(b - b0) * GH;
       float* gates = a.gatesAll ? a.gatesAll + ((long)s * B + b) * GH : nullptr;
       float* hCell = !a.wHr ? hNext + (long)b * P
                    : a.hRawAll ? a.hRawAll + ((long)s * B + b) * H : rawStep + (long)(b - b0) * H;

@@ -2,14 +2,17 @@
 // same source compiles to AVX-512, AVX2+FMA or the baseline (SSE2 / NEON). Included by each
 // isa_*.cc inside its own namespace after its `#pragma GCC target`, with RK_VL (floats per vector).
 //
-// exp: Cody-Waite reduction + the Cephes degree-6 polynomial (about 1 ulp). The recurrent cells
-// spend most of their time in sigmoid and tanh, so those avoid a division and tanh's two branches:
-// a reciprocal estimate refined by Newton steps and a single expm1 path, within about 2 ulp of the
-// float64 functions (test/kernels/native-sequence.test.ts).
+// exp: reduction x = n ln2 + r, a degree-6 polynomial for e^r fitted for relative error
+// (~2e-9) and the scaling by 2^n (one vscalefps on AVX-512). The recurrent cells spend most of
+// their time in sigmoid and tanh, so those take a single path each and a single division (on
+// AVX-512 a real one: Zen 4's divider runs beside the FMA pipes; on AVX2 a reciprocal estimate
+// and Newton steps), within about 3 ulp of the float64 functions (test/kernels/native-kernels.test.ts).
 // sigmoid(x) = 1 / (1 + e^-x): no cancellation on either side; the clamp in the exponent keeps it
 //   finite (x < -87.3 gives ~1e-38 instead of a subnormal, far below any tolerance).
 // tanh(|x|) = -m / (2 + m) with m = expm1(-2|x|), computed as 2^n (p(r)) + (2^n - 1) where p(r) is
 //   e^r - 1 without its leading 1, so small |x| loses nothing to cancellation; sign restored after.
+// Horner's form throughout: the cells evaluate several units at once, which hides its latency,
+// and Estrin's form costs more FMAs (measured slower in the LSTM cell).
 // NaN propagates through all of them (the clamps keep a NaN operand).
 
 constexpr int VL = RK_VL;
@@ -72,37 +75,21 @@ RK_INLINE float hmax(V v) {
   return m;
 }
 
-RK_INLINE V vexp(V x) {
-  // Clamp written so that NaN compares false and passes through.
-  x = x < -87.3f ? splat(-87.3f) : x;
-  x = x > 88.3f ? splat(88.3f) : x;
-  V fx = x * 1.44269504088896341f;
-  V n = (fx + 12582912.0f) - 12582912.0f;  // round to nearest integer
-  V r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  V z = r * r;
-  V y = splat(1.9875691500e-4f);
-  y = y * r + 1.3981999507e-3f;
-  y = y * r + 8.3334519073e-3f;
-  y = y * r + 4.1665795894e-2f;
-  y = y * r + 1.6666665459e-1f;
-  y = y * r + 5.0000001201e-1f;
-  y = y * z + r + 1.0f;
-  VI e = (__builtin_convertvector(n, VI) + 127) << 23;
-  return y * (V)e;
-}
-
-/** 1 / d for d >= 1 (the sigmoid and tanh denominators). */
-RK_INLINE V cellRecip(V d) {
+/**
+ * num / d for d >= 1 (the sigmoid and tanh denominators). On AVX-512 a division: Zen 4 divides
+ * beside the FMA pipes (a 512-bit division per ~6 cycles), where a reciprocal estimate and its
+ * Newton step would take three FMA-pipe slots. On AVX2 the estimate and two Newton steps, the
+ * last as r + r (1 - d r), whose correction rounds once.
+ */
+RK_INLINE V cellDiv(V num, V d) {
 #if defined(__x86_64__) && RK_VL == 16
-  V r = (V)_mm512_rcp14_ps((__m512)d);
-  return r * (2.0f - d * r);
+  return num / d;
 #elif defined(__x86_64__) && RK_VL == 8
   V r = (V)_mm256_rcp_ps((__m256)d);
   r = r * (2.0f - d * r);
-  return r * (2.0f - d * r);
+  return num * (r * (1.0f - d * r) + r);
 #else
-  return 1.0f / d;
+  return num / d;
 #endif
 }
 
@@ -126,35 +113,76 @@ RK_INLINE V clampBelow(V x, float lo) {
 #endif
 }
 
-/** The Cody-Waite reduction of exp: x = n ln2 + r; returns e^r - 1 and sets 2^n. */
-RK_INLINE V expm1Reduced(V x, V* scale) {
-  V n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest integer
-  V r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
+/** The reduction of exp: x = n ln2 + r, |r| <= ln2 / 2; returns r and sets n (integral). */
+RK_INLINE V expReduce(V x, V* n) {
+  *n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest integer
+#if defined(__x86_64__) && RK_VL >= 8
+  // One FMA with ln2 rounded to float: its error (1.9e-9) times n stays under ~0.5 ulp of e^x for
+  // |x| < 20, where the sigmoid and tanh are not saturated (measured: sigmoid 2.5 -> 3.1 ulp
+  // worst, near 1e-8; 7% off the LSTM cell).
+  return x - *n * 0.693147182464599609375f;
+#else
+  // Cody-Waite: without FMA, n ln2 must be formed from a constant whose products are exact.
+  V r = x - *n * 0.693359375f;
+  return r - *n * -2.12194440e-4f;
+#endif
+}
+
+/** a 2^n for integral n; AVX-512 has it as one instruction, elsewhere n must keep 2^n normal. */
+RK_INLINE V scaleByPow2(V a, V n) {
+#if defined(__x86_64__) && RK_VL == 16
+  return (V)_mm512_scalef_ps((__m512)a, (__m512)n);
+#else
+  return a * (V)((__builtin_convertvector(n, VI) + 127) << 23);
+#endif
+}
+
+/** e^r for |r| <= ln2 / 2: degree 6, fitted for relative error on that interval (~2e-9). */
+RK_INLINE V expPoly(V r) {
+  V p = splat(1.384365139529109e-3f);
+  p = p * r + 8.374156430363655e-3f;
+  p = p * r + 4.166800156235695e-2f;
+  p = p * r + 1.6666431725025177e-1f;
+  p = p * r + 4.999999403953552e-1f;
+  p = p * r + 1.0f;
+  return p * r + 1.0f;
+}
+
+/** e^r - 1 for |r| <= ln2 / 2 without cancellation near 0: r + r^2 P(r) (Cephes' P, degree 5). */
+RK_INLINE V expm1Poly(V r) {
   V y = splat(1.9875691500e-4f);
   y = y * r + 1.3981999507e-3f;
   y = y * r + 8.3334519073e-3f;
   y = y * r + 4.1665795894e-2f;
   y = y * r + 1.6666665459e-1f;
   y = y * r + 5.0000001201e-1f;
-  *scale = (V)((__builtin_convertvector(n, VI) + 127) << 23);
   return y * (r * r) + r;
 }
 
 RK_INLINE V vsigmoid(V x) {
-  V e = clampBelow(clampAbove(-x, 88.3f), -87.3f);
-  V scale;
-  V pm1 = expm1Reduced(e, &scale);
-  return cellRecip(1.0f + (scale * pm1 + scale));
+  // e^y stays finite (AVX2's Newton step would turn an infinite one into NaN), 2^n a normal
+  // number (scaleByPow2 without AVX-512), and x = +inf gives 1 rather than NaN from inf - inf.
+  V y = clampBelow(clampAbove(-x, 88.3f), -87.3f);
+  V n;
+  V r = expReduce(y, &n);
+  return cellDiv(splat(1.0f), 1.0f + scaleByPow2(expPoly(r), n));
 }
 
 RK_INLINE V vtanh(V x) {
   // tanh(10) rounds to 1 in float32; the clamp keeps 2^n a normal number.
   V t = clampAbove(vabs(x), 10.0f);
-  V scale;
-  V pm1 = expm1Reduced(-(t + t), &scale);
+  V n;
+  V pm1 = expm1Poly(expReduce(-(t + t), &n));
+  V scale = scaleByPow2(splat(1.0f), n);
   V m = scale * pm1 + (scale - 1.0f);  // expm1(-2|x|), in (-1, 0]
-  return vcopysign(-m * cellRecip(2.0f + m), x);
+  return vcopysign(cellDiv(m, 2.0f + m), x);
+}
+
+RK_INLINE V vexp(V x) {
+  x = clampBelow(clampAbove(x, 88.3f), -87.3f);  // 2^n stays a normal number
+  V n;
+  V r = expReduce(x, &n);
+  return scaleByPow2(expPoly(r), n);
 }
 
 /** act(x) for the recurrent activations. */

@@ -18,8 +18,10 @@ for (const cell of ['lstm', 'gru'] as const) {
       const model = new SequenceClassifier(cell, new Random(3));
       let batchesSeen = 0, paddingSlots = 0;
       const epochs = 12;
+      // lr 5e-3: at 2e-2 the GRU's validation accuracy swung between 0.88 and 1.0 from epoch to
+      // epoch, so float32 rounding differences between backends decided the last epoch's value.
       const result = fit({
-        model, optimizer: 'adam', lr: 2e-2, epochs, clipNorm: 1, seed: 7,
+        model, optimizer: 'adam', lr: 5e-3, epochs, clipNorm: 1, seed: 7,
         trainData: batchesOf(train, { batchSize: 32, bucketBy: (e) => e.ids.length, chunkBatches: 4, collate }),
         loss: (b: ClassBatch, m: SequenceClassifier) => {
           // Validation scores with this same function, in eval mode.
