@@ -6,6 +6,7 @@ import { wasmKernels as wasm } from '../../src/kernels/wasm/index.js';
 import { runtime } from '../../src/kernels/wasm/runtime.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
+import { onThreads } from '../helpers/threads.js';
 import { type SequenceCase as Case, f64, rand, sequenceInputs } from '../helpers/sequence-case.js';
 
 // The whole-layer wasm kernels (forward and BPTT inside wasm) against the js reference driver
@@ -76,6 +77,19 @@ test('wasm sequence kernels: LSTM with projection, lengths and reverse', () => {
 test('wasm sequence kernels: the size of a char-LM layer (B=32, H=64 and 2 K blocks of W_hh)', () => {
   check({ mode: 'lstm', T: 8, B: 32, I: 16, H: 64, h0: true, c0: true }, 300);
   check({ mode: 'gru', T: 3, B: 4, I: 8, H: 300 }, 301);
+});
+
+test('wasm sequence kernels: batches split between threads by rows (B=64-ish, lengths, reverse) match the reference', () => {
+  // Sizes above the threshold for running on threads (src/kernels/wasm/runtime.ts), B not a multiple of 4 per thread.
+  const lengths = (B: number, T: number) => Array.from({ length: B }, (_, b) => T - ((b * 5) % T));
+  for (const threads of [2, 3]) {
+    onThreads(wasm, threads, () => {
+      check({ mode: 'gru', T: 4, B: 66, I: 7, H: 80, reverse: true, lengths: lengths(66, 4), h0: true }, 400 + threads);
+      check({ mode: 'lstm', T: 3, B: 37, I: 5, H: 100, P: 70, lengths: lengths(37, 3), h0: true, c0: true }, 410 + threads);
+      check({ mode: 'rnn', T: 3, B: 65, I: 9, H: 130, act: 'relu', reverse: true }, 420 + threads);
+      check({ mode: 'lstm', T: 3, B: 70, I: 6, H: 64, h0: true }, 430 + threads);
+    });
+  }
 });
 
 test('wasm sequence kernels: saved activations are freed, memory does not grow over repeated passes', () => {

@@ -70,12 +70,15 @@ function runModule(c: Case): Map<string, Float32Array> {
   return out;
 }
 
-function compareThreads(c: Case): void {
+function compareThreads(c: Case, threads = [2]): void {
   const previous = kernels().name;
   setBackend('wasm');
   try {
-    const one = onThreads(k, 1, () => runModule(c)), two = onThreads(k, 2, () => runModule(c));
-    for (const [name, e] of one) assertSame(two.get(name)!, e, `${JSON.stringify(c)} ${name}`);
+    const one = onThreads(k, 1, () => runModule(c));
+    for (const n of threads) {
+      const many = onThreads(k, n, () => runModule(c));
+      for (const [name, e] of one) assertSame(many.get(name)!, e, `${JSON.stringify(c)} on ${n} threads: ${name}`);
+    }
   } finally {
     setBackend(previous);
   }
@@ -95,6 +98,16 @@ test('wasm threads: LSTM modules (projection, bidirectional, lengths, B=1) equal
 test('wasm threads: GRU modules (bidirectional, lengths, no bias) equal 1 thread exactly', () => {
   compareThreads({ kind: 'gru', T: 6, B: 3, I: 4, H: 17, opts: { bidirectional: true, numLayers: 2 }, lengths: [6, 2, 4] });
   compareThreads({ kind: 'gru', T: 4, B: 7, I: 9, H: 40, opts: { bias: false } });
+});
+
+// Each thread runs the step loop for its own slice of batch rows (whole 4-row micro-tiles): batches
+// that do not split into equal slices, slices with an edge tile, threads left without rows.
+test('wasm threads: batch rows split unevenly (B not a multiple of 4 per thread, lengths, reverse) equal 1 thread exactly', () => {
+  const lengths = (B: number, T: number) => Array.from({ length: B }, (_, b) => 1 + ((b * 7) % T));
+  compareThreads({ kind: 'gru', T: 5, B: 66, I: 7, H: 20, opts: { bidirectional: true }, lengths: lengths(66, 5) }, [2, 3]);
+  compareThreads({ kind: 'lstm', T: 4, B: 37, I: 5, H: 18, opts: { bidirectional: true, projSize: 9 }, lengths: lengths(37, 4) }, [2, 3]);
+  compareThreads({ kind: 'rnn', T: 6, B: 17, I: 3, H: 13, opts: { bidirectional: true, numLayers: 2 } }, [2, 3]);
+  compareThreads({ kind: 'lstm', T: 3, B: 6, I: 4, H: 9 }, [3]);
 });
 
 test('wasm threads: a process that used 2 threads exits by itself', () => {

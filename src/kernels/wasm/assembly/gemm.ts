@@ -290,17 +290,6 @@ function byColumns(M: i32, N: i32, nt: i32): bool {
   return <i64>colIdle * rows <= <i64>rowIdle * cols;
 }
 
-/** Thread tid's part of gemmPacked (op(B) packed whole beforehand). No barrier inside. */
-export function gemmPackedTeam(transA: bool, M: i32, N: i32, K: i32, alpha: f32, A: usize, pb: usize,
-  beta: f32, C: usize, aBuf: usize, tid: i32, nt: i32): void {
-  if (nt <= 1) { gemmPart(transA, M, N, K, alpha, A, pb, beta, C, aBuf, 0, M, 0, N); return; }
-  if (byColumns(M, N, nt)) {
-    gemmPart(transA, M, N, K, alpha, A, pb, beta, C, aBuf, 0, M, partStart(N, NR, tid, nt), partStart(N, NR, tid + 1, nt));
-  } else {
-    gemmPart(transA, M, N, K, alpha, A, pb, beta, C, aBuf, partStart(M, MR, tid, nt), partStart(M, MR, tid + 1, nt), 0, N);
-  }
-}
-
 /**
  * Thread tid's part of gemmWith; bBuf is shared by the team, aBuf is the thread's own. Callers
  * put a barrier after it before reading C or reusing bBuf.

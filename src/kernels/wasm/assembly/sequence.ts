@@ -1,4 +1,4 @@
-import { gemmPackedTeam, gemmWithTeam, packBPart, packedAFloats, packedBFloats, NR } from './gemm';
+import { gemmPart, gemmWithTeam, packBPart, packedAFloats, packedBFloats, MR, NR } from './gemm';
 import { addRowVector, sumColumns } from './elementwise';
 import {
   gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, rnnCellBackward, rnnCellForward,
@@ -17,9 +17,13 @@ import { sequenceForwardFewRows, takesFewRows } from './few-rows';
 // W_hh (and W_hr) are packed once per call, so each step's GEMM only packs the small h.
 // Passes over a few rows (generation, priming: see takesFewRows) go to ./few-rows.ts instead,
 // which multiplies by the weights unpacked and splits each step over threads by hidden units.
-// Threads (./team.ts): each step's GEMM is split over C's columns or rows (gemmPackedTeam), the
-// cell update and the per-row bookkeeping over batch rows [b0, b1); barriers separate the two,
-// so every value is computed by the same code in the same order whatever the thread count.
+// Threads (./team.ts): batch rows never interact inside a layer, so each thread owns the rows
+// [b0, b1) (whole micro-tiles of MR rows) and runs the whole step loop for them alone: its rows'
+// products against the shared packed W_hh (and W_hr), cell updates and bookkeeping, with no
+// barrier inside the loop. Barriers stay only where a thread reads what others wrote: the packed
+// weights and xg before the loop, the gate gradients before the all-steps GEMMs after it.
+// Every value is computed by the same code in the same order whatever the thread count: a
+// GEMM element's arithmetic does not depend on which rows share its micro-tile (./gemm.ts).
 
 export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i32, act: i32, slope: f32,
   x: usize, h0: usize, c0: usize, wIh: usize, wHh: usize, bIh: usize, bHh: usize, wHr: usize, rows: usize,
@@ -36,7 +40,6 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
   const xg = carve(N * GH), xStep = carve(B * GH), hgScratch = carve(B * GH);
   const pWhh = carve(packedBFloats(GH, P)), pWhr = carve(packedBFloats(P, H));
   const bBuf = carve(packedBFloats(GH, I)), aBuf = carveOwn(packedAFloats(), tid, nt);
-  const b0 = partStart(B, 1, tid, nt), nb = partStart(B, 1, tid + 1, nt) - b0;
   const r0 = partStart(N, 1, tid, nt), nr = partStart(N, 1, tid + 1, nt) - r0;
 
   // Input projection for all steps at once, with the biases that add linearly folded in.
@@ -50,7 +53,13 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
   }
   packBPart(true, GH, P, wHh, pWhh, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
   if (wHr) packBPart(true, P, H, wHr, pWhr, partStart(P, NR, tid, nt), partStart(P, NR, tid + 1, nt));
+  // Output rows past a sequence's end stay 0; without a rows map the loop writes every row.
+  if (rows) memory.fill(f(out, r0 * P), 0, <usize>(nr * P) << 2);
+  // Any thread's rows read all of xg and of the packed weights, and may write any row of out.
+  barrier(nt);
 
+  const b0 = partStart(B, MR, tid, nt), b1 = partStart(B, MR, tid + 1, nt), nb = b1 - b0;
+  if (nb <= 0) return;
   const BP = B * P, BH = B * H, BGH = B * GH;
   if (h0) memory.copy(f(hAll, b0 * P), f(h0, b0 * P), <usize>(nb * P) << 2);
   else memory.fill(f(hAll, b0 * P), 0, <usize>(nb * P) << 2);
@@ -58,15 +67,14 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
     if (c0) memory.copy(f(cAll, b0 * H), f(c0, b0 * H), <usize>(nb * H) << 2);
     else memory.fill(f(cAll, b0 * H), 0, <usize>(nb * H) << 2);
   }
-  memory.fill(f(out, r0 * P), 0, <usize>(nr * P) << 2);
-  barrier(nt);
 
   for (let s = 0; s < T; s++) {
     const hPrev = f(hAll, s * BP), hNext = f(hAll, (s + 1) * BP);
-    let xs = f(xg, s * BGH);
-    if (rows) {
-      xs = xStep;
-      for (let b = b0; b < b0 + nb; b++) {
+    // This slice's rows of xg: read in place when they are consecutive time rows, else gathered.
+    const xFirst = rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
+    const xRows = xFirst >= 0 ? f(xg, xFirst * GH) : f(xStep, b0 * GH);
+    if (xFirst < 0) {
+      for (let b = b0; b < b1; b++) {
         const r = rowAt(rows, s * B + b);
         if (r >= 0) memory.copy(f(xStep, b * GH), f(xg, r * GH), <usize>GH << 2);
         else memory.fill(f(xStep, b * GH), 0, <usize>GH << 2);
@@ -76,24 +84,19 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
     // Without gatesAll (inference) the gates overwrite hg in place: each lane's gate values
     // are read before they are stored, and a pass of stores 26 MB less (W6) runs faster.
     const gatesStep = gatesAll ? f(gatesAll, s * BGH) : hg;
-    gemmPackedTeam(false, B, GH, P, 1, hPrev, pWhh, 0, hg, aBuf, tid, nt);
-    barrier(nt);
+    gemmPart(false, B, GH, P, 1, hPrev, pWhh, 0, hg, aBuf, b0, b1, 0, GH);
     if (isGru && bHh) addRowVector(nb, GH, bHh, f(hg, b0 * GH));
 
     const hCell = hRawAll ? f(hRawAll, s * BH) : hNext;
     const g = b0 * GH;
-    if (mode == 0) rnnCellForward(nb, H, act, slope, f(xs, g), f(hg, g), f(hCell, b0 * H));
+    if (mode == 0) rnnCellForward(nb, H, act, slope, xRows, f(hg, g), f(hCell, b0 * H));
     else if (isLstm) {
-      lstmCellForward(nb, H, f(xs, g), f(hg, g), f(cAll, s * BH + b0 * H), f(gatesStep, g),
+      lstmCellForward(nb, H, xRows, f(hg, g), f(cAll, s * BH + b0 * H), f(gatesStep, g),
         f(cAll, (s + 1) * BH + b0 * H), f(hCell, b0 * H));
-    } else gruCellForward(nb, H, f(xs, g), f(hg, g), f(hPrev, b0 * P), f(gatesStep, g), f(hCell, b0 * H));
-    if (hRawAll) {
-      barrier(nt);
-      gemmPackedTeam(false, B, P, H, 1, hCell, pWhr, 0, hNext, aBuf, tid, nt);
-      barrier(nt);
-    }
+    } else gruCellForward(nb, H, xRows, f(hg, g), f(hPrev, b0 * P), f(gatesStep, g), f(hCell, b0 * H));
+    if (hRawAll) gemmPart(false, B, P, H, 1, hCell, pWhr, 0, hNext, aBuf, b0, b1, 0, P);
 
-    for (let b = b0; b < b0 + nb; b++) {
+    for (let b = b0; b < b1; b++) {
       const t = rows ? rowAt(rows, s * B + b) : s * B + b;
       if (t >= 0) {
         memory.copy(f(out, t * P), f(hNext, b * P), <usize>P << 2);
@@ -103,7 +106,6 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
         if (isLstm) memory.copy(f(cAll, (s + 1) * BH + b * H), f(cAll, s * BH + b * H), <usize>H << 2);
       }
     }
-    barrier(nt);
   }
 }
 
@@ -120,16 +122,18 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   const GH = gates(mode) * H, N = T * B;
   const isLstm = mode == 1, isGru = mode == 2;
   const BP = B * P, BH = B * H, BGH = B * GH;
+  // RNN and LSTM gates have one gradient for both sides; in step order (no rows map) the input
+  // side's time-major rows are the steps' own rows, so dXg is dHgAll itself.
+  const dXgIsDHg = !isGru && !rows;
   const finalB = max(max(packedBFloats(I, GH), packedBFloats(I, N)), max(packedBFloats(P, N), packedBFloats(H, N)));
-  ensureWork(slot(N * GH) * 2 + slot(N * P) + slot(BH) * 3 + slot(BGH) + slot(BP)
+  ensureWork(slot(N * GH) * (dXgIsDHg ? 1 : 2) + slot(N * P) + slot(BH) * 3 + slot(BGH) + slot(BP)
     + slot(packedBFloats(P, GH)) + slot(packedBFloats(H, P)) + slot(packedAFloats()) * nt + slot(finalB), tid, nt);
   // Gate gradients: x side in time-major rows (for dW_ih, dX), h side in step order (for dW_hh).
-  const dXg = carve(N * GH), dHgAll = carve(N * GH), dProjAll = carve(N * P);
+  const dHgAll = carve(N * GH), dXg = dXgIsDHg ? dHgAll : carve(N * GH), dProjAll = carve(N * P);
   const dhRaw = hRawAll ? carve(BH) : dh;
   const dhDirect = carve(BH), dcSaved = carve(BH), dXgStep = carve(BGH), dhPrev = carve(BP);
   const pWhh = carve(packedBFloats(P, GH)), pWhr = carve(packedBFloats(H, P));
   const bBuf = carve(finalB), aBuf = carveOwn(packedAFloats(), tid, nt);
-  const b0 = partStart(B, 1, tid, nt), b1 = partStart(B, 1, tid + 1, nt), nb = b1 - b0;
   packBPart(false, P, GH, wHh, pWhh, partStart(P, NR, tid, nt), partStart(P, NR, tid + 1, nt));
   if (wHr) packBPart(false, H, P, wHr, pWhr, partStart(H, NR, tid, nt), partStart(H, NR, tid + 1, nt));
   // Time rows past a sequence's end are never written below; their gradient is 0.
@@ -137,54 +141,54 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
     const r0 = partStart(N, 1, tid, nt), r1 = partStart(N, 1, tid + 1, nt);
     memory.fill(f(dXg, r0 * GH), 0, <usize>((r1 - r0) * GH) << 2);
   }
+  // Any thread's rows read all of the packed weights, and may write any row of dXg.
   barrier(nt);
 
-  for (let s = T - 1; s >= 0; s--) {
+  const b0 = partStart(B, MR, tid, nt), b1 = partStart(B, MR, tid + 1, nt), nb = b1 - b0;
+  for (let s = T - 1; s >= 0 && nb > 0; s--) {
     for (let b = b0; b < b1; b++) {
       const t = rows ? rowAt(rows, s * B + b) : s * B + b;
       if (t >= 0) addRowVector(1, P, f(dOut, t * P), f(dh, b * P));
     }
     if (hRawAll) {
       memory.copy(f(dProjAll, s * BP + b0 * P), f(dh, b0 * P), <usize>(nb * P) << 2);
-      barrier(nt);
-      gemmPackedTeam(false, B, H, P, 1, dh, pWhr, 0, dhRaw, aBuf, tid, nt);
-      barrier(nt);
+      gemmPart(false, B, H, P, 1, dh, pWhr, 0, dhRaw, aBuf, b0, b1, 0, H);
     }
     const dHg = f(dHgAll, s * BGH);
     const hPrev = f(hAll, s * BP);
     const g = b0 * GH;
+    // GRU's x-side gate gradients go straight to dXg when this slice's time rows are consecutive.
+    const dXFirst = !isGru ? -1 : rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
+    const dXRows = dXFirst >= 0 ? f(dXg, dXFirst * GH) : f(dXgStep, g);
     if (mode == 0) {
       const hCell = hRawAll ? f(hRawAll, s * BH + b0 * H) : f(hAll, (s + 1) * BP + b0 * P);
       rnnCellBackward(nb, H, act, slope, hCell, f(dhRaw, b0 * H), f(dHg, g));
     } else if (isLstm) {
-      memory.copy(f(dcSaved, b0 * H), f(dc, b0 * H), <usize>(nb * H) << 2);
+      if (rows) memory.copy(f(dcSaved, b0 * H), f(dc, b0 * H), <usize>(nb * H) << 2);
       lstmCellBackward(nb, H, f(gatesAll, s * BGH + g), f(cAll, s * BH + b0 * H), f(cAll, (s + 1) * BH + b0 * H),
         f(dhRaw, b0 * H), f(dc, b0 * H), f(dHg, g));
     } else {
       gruCellBackward(nb, H, f(gatesAll, s * BGH + g), f(hgAll, s * BGH + g), f(hPrev, b0 * P), f(dhRaw, b0 * H),
-        f(dXgStep, g), f(dHg, g), f(dhDirect, b0 * H));
+        dXRows, f(dHg, g), f(dhDirect, b0 * H));
     }
     // Ended sequences: the step was the identity on the state, so gradients pass straight through.
     if (rows) {
       for (let b = b0; b < b1; b++) {
         if (rowAt(rows, s * B + b) >= 0) continue;
         memory.fill(f(dHg, b * GH), 0, <usize>GH << 2);
-        if (isGru) {
-          memory.fill(f(dXgStep, b * GH), 0, <usize>GH << 2);
-          memory.fill(f(dhDirect, b * H), 0, <usize>H << 2);
-        }
+        if (isGru) memory.fill(f(dhDirect, b * H), 0, <usize>H << 2);
         if (hRawAll) memory.fill(f(dProjAll, s * BP + b * P), 0, <usize>P << 2);
         if (isLstm) memory.copy(f(dc, b * H), f(dcSaved, b * H), <usize>H << 2);
       }
     }
-    const dXs = isGru ? dXgStep : dHg;
-    for (let b = b0; b < b1; b++) {
-      const t = rows ? rowAt(rows, s * B + b) : s * B + b;
-      if (t >= 0) memory.copy(f(dXg, t * GH), f(dXs, b * GH), <usize>GH << 2);
+    if (!dXgIsDHg && dXFirst < 0) {
+      const dXs = isGru ? dXgStep : dHg;
+      for (let b = b0; b < b1; b++) {
+        const t = rows ? rowAt(rows, s * B + b) : s * B + b;
+        if (t >= 0) memory.copy(f(dXg, t * GH), f(dXs, b * GH), <usize>GH << 2);
+      }
     }
-    barrier(nt);
-    gemmPackedTeam(false, B, P, GH, 1, dHg, pWhh, 0, dhPrev, aBuf, tid, nt);
-    barrier(nt);
+    gemmPart(false, B, P, GH, 1, dHg, pWhh, 0, dhPrev, aBuf, b0, b1, 0, P);
     if (isGru) addRowVector(1, nb * H, f(dhDirect, b0 * H), f(dhPrev, b0 * P));
     if (rows) {
       for (let b = b0; b < b1; b++) {
@@ -193,7 +197,7 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
     }
     memory.copy(f(dh, b0 * P), f(dhPrev, b0 * P), <usize>(nb * P) << 2);
   }
-  // dh rows and the state gradients are complete; the final products read whole buffers.
+  // The gate gradients of all rows are complete; the final products read whole buffers.
   barrier(nt);
 
   if (dx) { gemmWithTeam(false, false, N, I, GH, 1, dXg, wIh, 0, dx, aBuf, bBuf, tid, nt); barrier(nt); }
@@ -203,4 +207,18 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   if (dBIh) { memory.fill(f(dBIh, c0), 0, <usize>(c1 - c0) << 2); sumColumns(N, GH, c0, c1, dXg, dBIh); }
   if (dBHh) { memory.fill(f(dBHh, c0), 0, <usize>(c1 - c0) << 2); sumColumns(N, GH, c0, c1, dHgAll, dBHh); }
   if (dWHr) gemmWithTeam(true, false, P, H, N, 1, dProjAll, hRawAll, 0, dWHr, aBuf, bBuf, tid, nt);
+}
+
+/**
+ * The time row of batch row b0 at step s when rows b0..b1-1 all map to consecutive time rows
+ * (steps in reverse order without lengths, and in general any stretch of full-length sequences),
+ * else -1.
+ */
+function consecutiveRows(rows: usize, s: i32, B: i32, b0: i32, b1: i32): i32 {
+  const first = rowAt(rows, s * B + b0);
+  if (first < 0) return -1;
+  for (let b = b0 + 1; b < b1; b++) {
+    if (rowAt(rows, s * B + b) != first + b - b0) return -1;
+  }
+  return first;
 }
