@@ -79,6 +79,14 @@ test('wasm sequence kernels: the size of a char-LM layer (B=32, H=64 and 2 K blo
   check({ mode: 'gru', T: 3, B: 4, I: 8, H: 300 }, 301);
 });
 
+test('wasm sequence kernels: the input projection made per step and for all steps at once', () => {
+  // Step order with weights that fit in L2: per step; wide inputs whose weights overflow it: one GEMM.
+  check({ mode: 'gru', T: 5, B: 6, I: 40, H: 20, h0: true }, 360);
+  check({ mode: 'lstm', T: 4, B: 9, I: 33, H: 17, h0: true, c0: true }, 361);
+  check({ mode: 'lstm', T: 3, B: 5, I: 1600, H: 64 }, 362);
+  check({ mode: 'rnn', T: 3, B: 6, I: 1700, H: 65, act: 'sigmoid' }, 363);
+});
+
 test('wasm sequence kernels: batches split between threads by rows (B=64-ish, lengths, reverse) match the reference', () => {
   // Sizes above the threshold for running on threads (src/kernels/wasm/runtime.ts), B not a multiple of 4 per thread.
   const lengths = (B: number, T: number) => Array.from({ length: B }, (_, b) => T - ((b * 5) % T));

@@ -25,6 +25,21 @@ import { sequenceForwardFewRows, takesFewRows } from './few-rows';
 // Every value is computed by the same code in the same order whatever the thread count: a
 // GEMM element's arithmetic does not depend on which rows share its micro-tile (./gemm.ts).
 
+// Packed W_ih and W_hh up to this size stay in a core's L2 cache (1 MB here) through the step
+// loop, as in the native kernels (native/src/sequence.h).
+// @ts-ignore: decorator
+@inline const PER_STEP_WEIGHT_BYTES: i32 = 1536 * 1024;
+
+/**
+ * Whether the forward input projection x W_ih^T is made in the step loop on each slice's rows
+ * (while they are in cache; no [T*B, G*H] buffer written and read back through memory) rather
+ * than as one GEMM over all steps: in step order (each step's rows of x are one block), when the
+ * packed weights fit in cache together. Each element's arithmetic is the same either way.
+ */
+function inputProjectionPerStep(rows: usize, GH: i32, I: i32, P: i32): bool {
+  return rows == 0 && 4 * (packedBFloats(GH, I) + packedBFloats(GH, P)) <= PER_STEP_WEIGHT_BYTES;
+}
+
 export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i32, act: i32, slope: f32,
   x: usize, h0: usize, c0: usize, wIh: usize, wHh: usize, bIh: usize, bHh: usize, wHr: usize, rows: usize,
   out: usize, hAll: usize, cAll: usize, gatesAll: usize, hgAll: usize, hRawAll: usize, tid: i32, nt: i32): void {
@@ -35,21 +50,27 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
   }
   const GH = gates(mode) * H, N = T * B;
   const isLstm = mode == 1, isGru = mode == 2;
-  ensureWork(slot(N * GH) + slot(B * GH) * 2 + slot(packedBFloats(GH, P)) + slot(packedBFloats(P, H))
+  const perStep = inputProjectionPerStep(rows, GH, I, P);
+  ensureWork(slot(perStep ? 0 : N * GH) + slot(B * GH) * 2 + slot(packedBFloats(GH, P)) + slot(packedBFloats(P, H))
     + slot(packedAFloats()) * nt + slot(packedBFloats(GH, I)), tid, nt);
-  const xg = carve(N * GH), xStep = carve(B * GH), hgScratch = carve(B * GH);
+  const xg = carve(perStep ? 0 : N * GH), xStep = carve(B * GH), hgScratch = carve(B * GH);
   const pWhh = carve(packedBFloats(GH, P)), pWhr = carve(packedBFloats(P, H));
   const bBuf = carve(packedBFloats(GH, I)), aBuf = carveOwn(packedAFloats(), tid, nt);
   const r0 = partStart(N, 1, tid, nt), nr = partStart(N, 1, tid + 1, nt) - r0;
-
-  // Input projection for all steps at once, with the biases that add linearly folded in.
-  gemmWithTeam(false, true, N, GH, I, 1, x, wIh, 0, xg, aBuf, bBuf, tid, nt);
-  barrier(nt);
-  // Both biases row by row, while the row is in cache: one pass over xg's rows, not two.
+  // The biases that add linearly go with the input projection, bIh then bHh (GRU's bHh sits
+  // inside its reset product instead).
   const bAfter: usize = isGru ? 0 : bHh;
-  for (let r = r0; r < r0 + nr; r++) {
-    if (bIh) addRowVector(1, GH, bIh, f(xg, r * GH));
-    if (bAfter) addRowVector(1, GH, bAfter, f(xg, r * GH));
+
+  if (perStep) {
+    packBPart(true, GH, I, wIh, bBuf, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
+  } else {
+    // Input projection for all steps at once, then both biases row by row while the row is in cache.
+    gemmWithTeam(false, true, N, GH, I, 1, x, wIh, 0, xg, aBuf, bBuf, tid, nt);
+    barrier(nt);
+    for (let r = r0; r < r0 + nr; r++) {
+      if (bIh) addRowVector(1, GH, bIh, f(xg, r * GH));
+      if (bAfter) addRowVector(1, GH, bAfter, f(xg, r * GH));
+    }
   }
   packBPart(true, GH, P, wHh, pWhh, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
   if (wHr) packBPart(true, P, H, wHr, pWhr, partStart(P, NR, tid, nt), partStart(P, NR, tid + 1, nt));
@@ -70,10 +91,17 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
 
   for (let s = 0; s < T; s++) {
     const hPrev = f(hAll, s * BP), hNext = f(hAll, (s + 1) * BP);
-    // This slice's rows of xg: read in place when they are consecutive time rows, else gathered.
-    const xFirst = rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
+    // This slice's rows of xg: projected now, or read in place when they are consecutive time
+    // rows of the all-steps projection, else gathered.
+    const xFirst = perStep ? -1 : rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
     const xRows = xFirst >= 0 ? f(xg, xFirst * GH) : f(xStep, b0 * GH);
-    if (xFirst < 0) {
+    if (perStep) {
+      gemmPart(false, B, GH, I, 1, f(x, s * B * I), bBuf, 0, xStep, aBuf, b0, b1, 0, GH);
+      for (let b = b0; b < b1; b++) {
+        if (bIh) addRowVector(1, GH, bIh, f(xStep, b * GH));
+        if (bAfter) addRowVector(1, GH, bAfter, f(xStep, b * GH));
+      }
+    } else if (xFirst < 0) {
       for (let b = b0; b < b1; b++) {
         const r = rowAt(rows, s * B + b);
         if (r >= 0) memory.copy(f(xStep, b * GH), f(xg, r * GH), <usize>GH << 2);
