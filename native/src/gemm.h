@@ -58,6 +58,14 @@ RK_INLINE void accumulateTile(V (&acc)[R][W], int kc, const float* __restrict A,
  * mask and touches nothing.
  */
 template <int R, int W>
+RK_INLINE void zeroTile(V (&acc)[R][W]) {
+#pragma GCC unroll 16
+  for (int i = 0; i < R; i++)
+#pragma GCC unroll 4
+    for (int j = 0; j < W; j++) acc[i][j] = V{};
+}
+
+template <int R, int W>
 RK_INLINE void writeTile(V (&acc)[R][W], float* __restrict C, long ldc, float alpha, float beta, int ncols) {
   const bool full = ncols == W * VL;
 #pragma GCC unroll 16
@@ -84,10 +92,7 @@ static void microKernel(int kc, const float* __restrict A, long lda, const float
                         float* __restrict C, long ldc, float alpha, float beta, int ncols) {
   prefetchTile<R, W>(C, ldc);
   V acc[R][W];
-#pragma GCC unroll 16
-  for (int i = 0; i < R; i++)
-#pragma GCC unroll 4
-    for (int j = 0; j < W; j++) acc[i][j] = V{};
+  zeroTile<R, W>(acc);
   accumulateTile<R, ROW_A, W>(acc, kc, A, lda, B);
   writeTile<R, W>(acc, C, ldc, alpha, beta, ncols);
 }
@@ -326,10 +331,7 @@ static void microKernelSum(int k1, const float* __restrict A1, long lda1, const 
                            long ldc, int ncols) {
   prefetchTile<R, W>(C, ldc);
   V acc[R][W];
-#pragma GCC unroll 16
-  for (int i = 0; i < R; i++)
-#pragma GCC unroll 4
-    for (int j = 0; j < W; j++) acc[i][j] = V{};
+  zeroTile<R, W>(acc);
   accumulateTile<R, true, W>(acc, k1, A1, lda1, B1);
   accumulateTile<R, true, W>(acc, k2, A2, lda2, B2);
   writeTile<R, W>(acc, C, ldc, 1.0f, 0.0f, ncols);
