@@ -75,6 +75,7 @@ export interface Kernels extends TrainingKernels {
    * Backpropagation through time for a sequenceForward: dOut [T, B, P], dhN [B, P], dcN [B, H]
    * are the gradients of its results; adds the input and weight gradients into `grads`. dOut is
    * null when the output received no gradient (a classifier that reads only hN): zeros, unread.
+   * Runs at most once per forward pass (every backend refuses a second call, as PyTorch does).
    */
   sequenceBackward(ctx: SequenceContext, dOut: Buf | null, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void;
 

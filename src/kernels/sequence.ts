@@ -27,6 +27,8 @@ interface Saved extends SequenceContext {
   hAll: Buf; cAll: Buf | null;
   /** Activated gates [T, B, G*H] (LSTM, GRU), GRU's recurrent projection, LSTM projection inputs. */
   gatesAll: Buf | null; hgAll: Buf | null; hRawAll: Buf | null;
+  /** Set by the one backward a forward pass may have (as on every backend, and in PyTorch). */
+  used: boolean;
 }
 
 export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceForward' | 'sequenceBackward' | 'supportsDhSteps'> {
@@ -96,12 +98,17 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
     hN.set(hAll.subarray(T * B * P));
     if (cN && cAll) cN.set(cAll.subarray(T * B * H));
     if (!keepForBackward) return null;
-    const saved: Saved = { spec, x, w, hAll, cAll, gatesAll, hgAll, hRawAll };
+    const saved: Saved = { spec, x, w, hAll, cAll, gatesAll, hgAll, hRawAll, used: false };
     return saved;
   }
 
   function sequenceBackward(ctx: SequenceContext, dOut: Buf | null, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void {
-    const { spec, x, w, hAll, cAll, gatesAll, hgAll, hRawAll } = ctx as Saved;
+    const saved = ctx as Saved;
+    const { spec, x, w, hAll, cAll, gatesAll, hgAll, hRawAll } = saved;
+    if (saved.used) {
+      throw new Error(`${spec.mode} layer: backward ran twice for one forward pass (run the forward pass again, as PyTorch requires)`);
+    }
+    saved.used = true;
     const { mode, T, B, I, H, P, rows } = spec;
     const G = gateCount(mode), GH = G * H, N = T * B;
     const isLstm = mode === 'lstm', isGru = mode === 'gru';

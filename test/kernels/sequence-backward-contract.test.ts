@@ -4,8 +4,9 @@ import type { SequenceGrads } from '../../src/kernels/kernels.js';
 import { kernels } from '../../src/kernels/backend.js';
 import { type SequenceCase, rand, sequenceInputs } from '../helpers/sequence-case.js';
 
-// A layer whose output gets no gradient (a classifier reading only hN) passes dOut = null: the
-// backend under test must give exactly what it gives for an all-zero dOut.
+// What every backend's sequenceBackward promises (src/kernels/kernels.ts), on the backend under
+// test: dOut = null (an output with no gradient) gives exactly what an all-zero dOut gives, and a
+// second backward for one forward pass is refused.
 
 test('sequenceBackward with dOut = null equals dOut = zeros, on the backend under test', () => {
   const k = kernels();
@@ -34,4 +35,15 @@ test('sequenceBackward with dOut = null equals dOut = zeros, on the backend unde
       assert.ok(v.some((e: number) => e !== 0), `${k.name} ${c.mode} ${name} is not trivially zero`);
     }
   }
+});
+
+test('sequenceBackward refuses a second call for one forward pass, on the backend under test', () => {
+  const k = kernels();
+  const { rng, spec, x, w, P, GH } = sequenceInputs({ mode: 'gru', T: 3, B: 6, I: 4, H: 5 }, 710);
+  const { T, B } = spec;
+  const ctx = k.sequenceForward(spec, x, null, null, w, new Float32Array(T * B * P), new Float32Array(B * P), null, true)!;
+  const g = { dx: null, dh0: null, dc0: null, dWIh: null, dWHh: new Float32Array(GH * P), dBIh: null, dBHh: null, dWHr: null };
+  const dhN = rand(B * P, rng, 1);
+  k.sequenceBackward(ctx, null, dhN, null, g as unknown as SequenceGrads);
+  assert.throws(() => k.sequenceBackward(ctx, null, dhN, null, g as unknown as SequenceGrads), /backward ran twice/i);
 });
