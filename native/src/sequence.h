@@ -91,6 +91,13 @@ static bool rowsAreBlocks(const SeqArgs& a) {
 /** The time-major row of step s's batch row 0 (for blockRows). */
 static long blockRow(const SeqArgs& a, int s) { return a.rows ? a.rows[(long)s * a.B] : (long)s * a.B; }
 
+/** A weight packed once per pass as op(B) ([K, N], transposed when transB) into this thread's scratch. */
+static const float* packedWeight(Scratch& scratch, bool transB, const float* w, int N, int K) {
+  float* packed = scratch.get(packedBSize(N, K));
+  packBAll(transB, w, N, K, packed);
+  return packed;
+}
+
 /** Batch rows [b0, b1) of thread t: slices aligned to the micro-tile height where possible. */
 static void sliceRows(int B, int t, int nt, int* b0, int* b1) {
   int units = (B + MR - 1) / MR;
@@ -217,9 +224,7 @@ static void sequenceForward(const SeqArgs& a, int threads) {
   j.blockRows = rowsAreBlocks(a);
   j.xgPerStep = inputSidePerStep(a, j.blockRows, GH, threads);
   if (j.xgPerStep) {
-    float* wihP = tlWih.get(packedBSize(GH, I));
-    packBAll(true, a.wIh, GH, I, wihP);
-    j.wihP = wihP;
+    j.wihP = packedWeight(tlWih, true, a.wIh, GH, I);
   } else {
     float* xg = tlXg.get((size_t)N * GH);
     gemm(false, true, N, GH, I, 1.0f, a.x, a.wIh, 0.0f, xg, threads);
@@ -234,14 +239,8 @@ static void sequenceForward(const SeqArgs& a, int threads) {
     j.bx = bias;
   }
   // Batches of FEW_ROWS_MAX_B or fewer took fewRowsSequenceForward: here packing W_hh pays.
-  float* whhP = tlWhh.get(packedBSize(GH, P));
-  packBAll(true, a.wHh, GH, P, whhP);
-  j.whhP = whhP;
-  if (a.wHr) {
-    float* whrP = tlWhr.get(packedBSize(P, H));
-    packBAll(true, a.wHr, P, H, whrP);
-    j.whrP = whrP;
-  }
+  j.whhP = packedWeight(tlWhh, true, a.wHh, GH, P);
+  if (a.wHr) j.whrP = packedWeight(tlWhr, true, a.wHr, P, H);
   if (!a.hAll) j.ringH = tlRingH.get((size_t)2 * B * P);
   if (a.mode == MODE_LSTM && !a.cAll) j.ringC = tlRingC.get((size_t)2 * B * H);
   // Steps past a sequence's end leave their output rows 0; with block rows every row is written.
@@ -529,19 +528,13 @@ static void sequenceBackward(const SeqArgs& a, int threads) {
   }
   j.dhState = tlDhState.get((size_t)2 * B * P);
   if (a.mode == MODE_LSTM) j.dcState = tlDcState.get((size_t)B * H);
-  float* whhP = tlWhh.get(packedBSize(P, GH));
-  packBAll(false, a.wHh, P, GH, whhP);
-  j.whhP = whhP;
+  j.whhP = packedWeight(tlWhh, false, a.wHh, P, GH);
   if (a.wHr) {
-    float* whrP = tlWhr.get(packedBSize(H, P));
-    packBAll(false, a.wHr, H, P, whrP);
-    j.whrP = whrP;
+    j.whrP = packedWeight(tlWhr, false, a.wHr, H, P);
     j.dProj = tlDProj.get((size_t)N * P);
   }
   if (j.dxPerStep) {
-    float* wihP = tlWih.get(packedBSize(I, GH));
-    packBAll(false, a.wIh, I, GH, wihP);
-    j.wihP = wihP;
+    j.wihP = packedWeight(tlWih, false, a.wIh, I, GH);
   }
   j.ctH = j.dHgPacked ? tlFlipped.get((size_t)P * GH) : nullptr;
   j.ctX = j.dXgPacked ? tlFlippedX.get((size_t)I * GH) : nullptr;
