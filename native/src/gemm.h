@@ -354,10 +354,10 @@ static const MicroSumFn* microSumTable() {
 
 /**
  * C = A1 · B1 + A2 · B2 on the calling thread, the B's pre-packed for the same N (packBAll); A1:
- * [M, K1], A2: [M, K2], row strides lda1, lda2, read in place. One pass over C, as one product
- * over the concatenated K would make: a recurrent step's input and recurrent sides summed
- * without writing either to memory (no K blocks: B's panels stream from L2 well enough at these
- * widths, and blocks would write C once per block).
+ * [M, K1], A2: [M, K2], row strides lda1, lda2, read in place (K2 = 0: A2 and B2 are not read).
+ * One pass over C, as one product over the concatenated K would make: a recurrent step's input
+ * and recurrent sides summed without writing either to memory (no K blocks: B's panels stream
+ * from L2 well enough at these widths, and blocks would write C once per block).
  */
 static void gemmPackedBSum(int M, int N, int K1, const float* A1, long lda1, const float* B1p, int K2, const float* A2,
                            long lda2, const float* B2p, float* C, long ldc) {

@@ -40,6 +40,11 @@ struct SeqJob {
   bool blockRows;
   /** Forward: x W_ih^T per step against wihP (else xg holds all steps'); backward: dx likewise. */
   bool xgPerStep, dxPerStep;
+  /**
+   * Forward: h0 is absent (zeros) and W_hh finite, so step 0's recurrent product is exactly 0 and
+   * is skipped (with an infinite or NaN weight the reference's 0 * w would be NaN).
+   */
+  bool step0HgZero;
   const float *wihP, *whhP, *whrP, *bx, *bh, *xg;
   float *ringH, *ringC, *dProj;
   // Backward. The gate gradients: dHg in step rows, dXg in the time-major rows of x (RNN and LSTM
@@ -98,6 +103,22 @@ static const float* packedWeight(Scratch& scratch, bool transB, const float* w, 
   return packed;
 }
 
+/** Whether w[0, n) holds no infinity or NaN (w * 0 is then 0, else NaN). */
+static bool allFinite(const float* w, size_t n) {
+  V acc[4] = {};
+  size_t i = 0;
+  for (; i + 4 * VL <= n; i += 4 * VL) {
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; u++) acc[u] += ld(w + i + u * VL) * 0.0f;
+  }
+  for (; i < n; i += VL) acc[0] += ldp(w + i, imin(VL, (int)(n - i))) * 0.0f;
+  const V sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+  for (int l = 0; l < VL; l++) {
+    if (sum[l] != 0.0f) return false;
+  }
+  return true;
+}
+
 /** Batch rows [b0, b1) of thread t: slices aligned to the micro-tile height where possible. */
 static void sliceRows(int B, int t, int nt, int* b0, int* b1) {
   int units = (B + MR - 1) / MR;
@@ -148,11 +169,13 @@ static void seqForwardTask(void* p, int t, int nt) {
     // The step's recurrent pre-activations stay in cache; GRU saves only its n part for backward.
     float* hg = hgStep;
     const float* xRows = a.x + (blockRow(a, s) + b0) * a.I;
+    const bool hgZero = s == 0 && j.step0HgZero;
     if (fusedPre) {
-      gemmPackedBSum(nb, GH, a.I, xRows, a.I, j.wihP, P, hPrev + (long)b0 * P, P, j.whhP, hg, GH);
+      gemmPackedBSum(nb, GH, a.I, xRows, a.I, j.wihP, hgZero ? 0 : P, hPrev + (long)b0 * P, P, j.whhP, hg, GH);
     } else {
       if (j.xgPerStep) gemmPackedB(nb, GH, a.I, xRows, a.I, j.wihP, 0.0f, xgStep, GH);
-      gemmPackedB(nb, GH, P, hPrev + (long)b0 * P, P, j.whhP, 0.0f, hg, GH);
+      if (hgZero) std::memset(hg, 0, sizeof(float) * nb * GH);
+      else gemmPackedB(nb, GH, P, hPrev + (long)b0 * P, P, j.whhP, 0.0f, hg, GH);
     }
     for (int b = b0; b < b1; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
@@ -240,6 +263,7 @@ static void sequenceForward(const SeqArgs& a, int threads) {
   }
   // Batches of FEW_ROWS_MAX_B or fewer took fewRowsSequenceForward: here packing W_hh pays.
   j.whhP = packedWeight(tlWhh, true, a.wHh, GH, P);
+  j.step0HgZero = !a.h0 && allFinite(a.wHh, (size_t)GH * P);
   if (a.wHr) j.whrP = packedWeight(tlWhr, true, a.wHr, P, H);
   if (!a.hAll) j.ringH = tlRingH.get((size_t)2 * B * P);
   if (a.mode == MODE_LSTM && !a.cAll) j.ringC = tlRingC.get((size_t)2 * B * H);
@@ -348,7 +372,8 @@ static void seqBackwardTask(void* p, int t, int nt) {
                        dHgb, dhPrev + (long)lb * P);
       }
     }
-    gemmPackedB(nb, P, GH, dHg, GH, j.whhP, gru ? 1.0f : 0.0f, dhPrev, P);
+    // dh entering step 0 only reaches dh0.
+    if (s > 0 || a.dh0) gemmPackedB(nb, P, GH, dHg, GH, j.whhP, gru ? 1.0f : 0.0f, dhPrev, P);
     if (j.dxPerStep) {
       const long row = blockRow(a, s) + b0;
       gemmPackedB(nb, a.I, GH, gru ? dXg : dHg, GH, j.wihP, 1.0f, a.dx + row * a.I, a.I);
