@@ -51,12 +51,18 @@ export function rnnCellBackward(B: i32, H: i32, act: i32, slope: f32, h: usize, 
 // (splitting took the GRU cell from 46 to 37 us per W5 step). Each lane's arithmetic is the
 // same either way.
 
+// A gate's pre-activation: xg + hg, or hg alone when it already holds the sum (xg == 0).
 // @ts-ignore: decorator
-@inline function lstmGatesLanes(Hb: usize, p: usize, xg: usize, hg: usize, gates: usize, wide: bool): void {
-  st(gates + p, sigmoidV(f32x4.add(ld(xg + p, wide), ld(hg + p, wide))), wide);
-  st(gates + p + Hb, sigmoidV(f32x4.add(ld(xg + p + Hb, wide), ld(hg + p + Hb, wide))), wide);
-  st(gates + p + 2 * Hb, tanhV(f32x4.add(ld(xg + p + 2 * Hb, wide), ld(hg + p + 2 * Hb, wide))), wide);
-  st(gates + p + 3 * Hb, sigmoidV(f32x4.add(ld(xg + p + 3 * Hb, wide), ld(hg + p + 3 * Hb, wide))), wide);
+@inline function preActivation(xg: usize, hg: usize, p: usize, summed: bool, wide: bool): v128 {
+  return summed ? ld(hg + p, wide) : f32x4.add(ld(xg + p, wide), ld(hg + p, wide));
+}
+
+// @ts-ignore: decorator
+@inline function lstmGatesLanes(Hb: usize, p: usize, xg: usize, hg: usize, gates: usize, summed: bool, wide: bool): void {
+  st(gates + p, sigmoidV(preActivation(xg, hg, p, summed, wide)), wide);
+  st(gates + p + Hb, sigmoidV(preActivation(xg, hg, p + Hb, summed, wide)), wide);
+  st(gates + p + 2 * Hb, tanhV(preActivation(xg, hg, p + 2 * Hb, summed, wide)), wide);
+  st(gates + p + 3 * Hb, sigmoidV(preActivation(xg, hg, p + 3 * Hb, summed, wide)), wide);
 }
 
 // @ts-ignore: decorator
@@ -76,15 +82,29 @@ export function lstmCellForward(B: i32, H: i32, xg: usize, hg: usize, cPrev: usi
   lstmCellForwardUnits(B, H, 0, H, xg, hg, cPrev, gates, c, h);
 }
 
+/**
+ * lstmCellForward with the pre-activations already summed (x W_ih^T + h W_hh^T + biases) in
+ * pre: [B, 4H]; gates may be pre itself.
+ */
+export function lstmCellForwardSummed(B: i32, H: i32, pre: usize, cPrev: usize, gates: usize, c: usize, h: usize): void {
+  lstmForwardRows(B, H, 0, H, 0, pre, cPrev, gates, c, h, true);
+}
+
 /** lstmCellForward for hidden units [j0, j1) of every row only (one thread's share). */
 export function lstmCellForwardUnits(B: i32, H: i32, j0: i32, j1: i32, xg: usize, hg: usize, cPrev: usize,
   gates: usize, c: usize, h: usize): void {
+  lstmForwardRows(B, H, j0, j1, xg, hg, cPrev, gates, c, h, false);
+}
+
+// @ts-ignore: decorator
+@inline function lstmForwardRows(B: i32, H: i32, j0: i32, j1: i32, xg: usize, hg: usize, cPrev: usize,
+  gates: usize, c: usize, h: usize, summed: bool): void {
   const Hb = <usize>H << 2;
   for (let b = 0; b < B; b++) {
     const g = <usize>b * 4 * Hb, s = <usize>b * Hb;
     let j = j0;
-    for (; j + 4 <= j1; j += 4) lstmGatesLanes(Hb, g + (<usize>j << 2), xg, hg, gates, true);
-    for (; j < j1; j++) lstmGatesLanes(Hb, g + (<usize>j << 2), xg, hg, gates, false);
+    for (; j + 4 <= j1; j += 4) lstmGatesLanes(Hb, g + (<usize>j << 2), xg, hg, gates, summed, true);
+    for (; j < j1; j++) lstmGatesLanes(Hb, g + (<usize>j << 2), xg, hg, gates, summed, false);
     j = j0;
     for (; j + 4 <= j1; j += 4) lstmStateLanes(Hb, g, <usize>j << 2, cPrev + s, gates, c + s, h + s, true);
     for (; j < j1; j++) lstmStateLanes(Hb, g, <usize>j << 2, cPrev + s, gates, c + s, h + s, false);

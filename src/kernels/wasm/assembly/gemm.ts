@@ -161,11 +161,18 @@ function packRowsTransposed(src: usize, ld: i32, first: i32, lanes: i32, pc: i32
   }
 }
 
-// How a tile is written back: 0: C = alpha·acc; 1: C = alpha·acc + beta·C; 2: C += alpha·acc.
+// How a tile is written back: 0: C = alpha·acc; 1: C = alpha·acc + beta·C; 2: C += alpha·acc;
+// 3 (WITH_BIAS): C = alpha·acc + bias, bias a row vector over the tile's columns.
 // @ts-ignore: decorator
-@inline function writeRow(to: usize, acc0: v128, acc1: v128, alpha: v128, beta: v128, mode: i32): void {
+@inline const WITH_BIAS = 3;
+
+// @ts-ignore: decorator
+@inline function writeRow(to: usize, acc0: v128, acc1: v128, alpha: v128, beta: v128, mode: i32, bias: usize): void {
   let v0 = f32x4.mul(acc0, alpha), v1 = f32x4.mul(acc1, alpha);
-  if (mode == 1) {
+  if (mode == WITH_BIAS) {
+    v0 = f32x4.add(v0, v128.load(bias));
+    v1 = f32x4.add(v1, v128.load(bias, 16));
+  } else if (mode == 1) {
     v0 = f32x4.add(v0, f32x4.mul(v128.load(to), beta));
     v1 = f32x4.add(v1, f32x4.mul(v128.load(to, 16), beta));
   } else if (mode == 2) {
@@ -185,15 +192,32 @@ function packRowsTransposed(src: usize, ld: i32, first: i32, lanes: i32, pc: i32
 }
 
 // One MR x NR tile: C[0..rows, 0..cols] (row stride ldc bytes) from packed slivers a and b.
-// Edge tiles are computed into the caller's scratch tile t, then the valid part is copied to C.
+// bias: the tile's columns of a row vector (mode WITH_BIAS only). Edge tiles are computed into
+// the caller's scratch tile t, then the valid part is copied to C.
 function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i32, cols: i32,
-  alpha: f32, beta: f32, mode: i32, t: usize): void {
+  alpha: f32, beta: f32, mode: i32, t: usize, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  // Two steps per iteration: V8 puts a stack check, a compare and pointer updates in every
+  // iteration, which with one step made the loop issue-bound rather than bound by its 8 FMAs.
+  // The second step sits behind its own branch: in one block V8 would load both steps' operands
+  // first, 12 vectors beside the 8 accumulators, more than x64's registers (they spilled: 2x slower).
   const end = a + ((<usize>kc * MR) << 2);
   while (a < end) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let b0 = v128.load(b), b1 = v128.load(b, 16);
     let x = v128.load32_splat(a);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a, 8);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a, 12);
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
+    a += MR << 2;
+    b += NR << 2;
+    if (a >= end) break;
+    b0 = v128.load(b); b1 = v128.load(b, 16);
+    x = v128.load32_splat(a);
     c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
     x = v128.load32_splat(a, 4);
     c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
@@ -206,10 +230,10 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i3
   }
   const al = f32x4.splat(alpha), be = f32x4.splat(beta);
   if (rows == MR && cols == NR) {
-    writeRow(c, c00, c01, al, be, mode);
-    writeRow(c + ldc, c10, c11, al, be, mode);
-    writeRow(c + 2 * ldc, c20, c21, al, be, mode);
-    writeRow(c + 3 * ldc, c30, c31, al, be, mode);
+    writeRow(c, c00, c01, al, be, mode, bias);
+    writeRow(c + ldc, c10, c11, al, be, mode, bias);
+    writeRow(c + 2 * ldc, c20, c21, al, be, mode, bias);
+    writeRow(c + 3 * ldc, c30, c31, al, be, mode, bias);
     return;
   }
   v128.store(t, f32x4.mul(c00, al)); v128.store(t, f32x4.mul(c01, al), 16);
@@ -221,6 +245,7 @@ function microKernel(kc: i32, a: usize, b: usize, c: usize, ldc: usize, rows: i3
       const to = c + <usize>r * ldc + (<usize>j << 2);
       const v = load<f32>(t + ((<usize>(r * NR + j)) << 2));
       if (mode == 0) store<f32>(to, v);
+      else if (mode == WITH_BIAS) store<f32>(to, v + load<f32>(bias + (<usize>j << 2)));
       else if (mode == 1) store<f32>(to, v + beta * load<f32>(to));
       else store<f32>(to, v + load<f32>(to));
     }
@@ -267,8 +292,64 @@ export function gemmPart(transA: bool, M: i32, N: i32, K: i32, alpha: f32, A: us
         for (let i0 = 0; i0 < mc; i0 += MR) {
           const as = aBuf + ((<usize>(i0 >> 2) * kc * MR) << 2);
           const cp = C + <usize>(ic + i0) * ldc + (<usize>j0 << 2);
-          microKernel(kc, as, bs, cp, ldc, min(MR, mc - i0), cols, alpha, beta, mode, edge);
+          microKernel(kc, as, bs, cp, ldc, min(MR, mc - i0), cols, alpha, beta, mode, edge, 0);
         }
+      }
+    }
+  }
+}
+
+/** Whether gemmPairPart takes operands with K1 and K2 steps (B's slivers then stay in L1 cache). */
+export function pairFits(K1: i32, K2: i32): bool {
+  return K1 + K2 <= 2 * KC;
+}
+
+/**
+ * Packs [B1 | B2]^T for gemmPairPart, with B1: [N, K1] and B2: [N, K2] row-major (weights
+ * W_ih, W_hh), columns [jFrom, jTo) only (jFrom a multiple of NR): one K block of K1 + K2 steps,
+ * the sliver of columns j0 at out[(j0/8)*(K1+K2)*8 ..], B1's steps then B2's. Floats:
+ * packedBFloats(N, K1 + K2).
+ */
+export function packBPairPart(N: i32, K1: i32, B1: usize, K2: i32, B2: usize, out: usize, jFrom: i32, jTo: i32): void {
+  const K = K1 + K2;
+  for (let j0 = jFrom; j0 < jTo; j0 += NR) {
+    const sliver = out + ((<usize>(j0 >> 3) * K * NR) << 2);
+    packRowsTransposed(B1, K1, j0, min(NR, N - j0), 0, K1, sliver, NR);
+    packRowsTransposed(B2, K2, j0, min(NR, N - j0), 0, K2, sliver + ((<usize>K1 * NR) << 2), NR);
+  }
+}
+
+/**
+ * C[iFrom..iTo, 0..N) = [A1 | A2]·pb + bias (0: none) for a K split between two row-major
+ * operands, A1: [M, K1] and A2: [M, K2] (such as x_t and h_{t-1}, read where they are), pb from
+ * packBPairPart (pairFits(K1, K2)). Each element of C is one chain of multiply-adds over A1's
+ * steps then A2's, written once with its bias added. aBuf: packedAFloats() floats of scratch.
+ */
+export function gemmPairPart(N: i32, K1: i32, A1: usize, K2: i32, A2: usize, pb: usize,
+  bias: usize, C: usize, aBuf: usize, iFrom: i32, iTo: i32): void {
+  if (iFrom >= iTo || N <= 0) return;
+  const K = K1 + K2;
+  const ldc = <usize>N << 2;
+  const edge = aBuf + ((<usize>MC * KC) << 2);
+  const mode = bias ? WITH_BIAS : 0;
+  // A row block's panel of K <= 2 KC steps fills at most the MC x KC panel buffer.
+  const rowBlock = MC / 2;
+  for (let ic = iFrom; ic < iTo; ic += rowBlock) {
+    const mc = min(rowBlock, iTo - ic);
+    for (let s = 0; s < mc; s += MR) {
+      const sliver = aBuf + ((<usize>(s >> 2) * K * MR) << 2);
+      const lanes = min(MR, mc - s);
+      packRowsTransposed(A1, K1, ic + s, lanes, 0, K1, sliver, MR);
+      packRowsTransposed(A2, K2, ic + s, lanes, 0, K2, sliver + ((<usize>K1 * MR) << 2), MR);
+    }
+    for (let j0 = 0; j0 < N; j0 += NR) {
+      const bs = pb + ((<usize>(j0 >> 3) * K * NR) << 2);
+      const cols = min(NR, N - j0);
+      const biasAt = bias ? bias + (<usize>j0 << 2) : 0;
+      for (let i0 = 0; i0 < mc; i0 += MR) {
+        const as = aBuf + ((<usize>(i0 >> 2) * K * MR) << 2);
+        const cp = C + <usize>(ic + i0) * ldc + (<usize>j0 << 2);
+        microKernel(K, as, bs, cp, ldc, min(MR, mc - i0), cols, 1, 0, mode, edge, biasAt);
       }
     }
   }

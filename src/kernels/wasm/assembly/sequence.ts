@@ -1,7 +1,10 @@
-import { gemmPart, gemmWithTeam, packBPart, packedAFloats, packedBFloats, MR, NR } from './gemm';
+import {
+  gemmPairPart, gemmPart, gemmWithTeam, packBPairPart, packBPart, packedAFloats, packedBFloats, pairFits, MR, NR,
+} from './gemm';
 import { addRowVector, sumColumns } from './elementwise';
 import {
-  gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, rnnCellBackward, rnnCellForward,
+  gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, lstmCellForwardSummed, rnnCellBackward,
+  rnnCellForward,
 } from './cells';
 import { carve, carveOwn, ensureWork, slot } from './work';
 import { barrier, partStart } from './team';
@@ -51,17 +54,25 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
   const GH = gates(mode) * H, N = T * B;
   const isLstm = mode == 1, isGru = mode == 2;
   const perStep = inputProjectionPerStep(rows, GH, I, P);
+  // LSTM steps with the input projection per step make each gate pre-activation in one product
+  // over [x_t, h_{t-1}] with both biases added as it is written (./gemm.ts, gemmPairPart).
+  const pairStep = isLstm && perStep && pairFits(I, P);
   ensureWork(slot(perStep ? 0 : N * GH) + slot(B * GH) * 2 + slot(packedBFloats(GH, P)) + slot(packedBFloats(P, H))
-    + slot(packedAFloats()) * nt + slot(packedBFloats(GH, I)), tid, nt);
+    + slot(packedAFloats()) * nt + slot(packedBFloats(GH, I)) + slot(GH), tid, nt);
   const xg = carve(perStep ? 0 : N * GH), xStep = carve(B * GH), hgScratch = carve(B * GH);
-  const pWhh = carve(packedBFloats(GH, P)), pWhr = carve(packedBFloats(P, H));
-  const bBuf = carve(packedBFloats(GH, I)), aBuf = carveOwn(packedAFloats(), tid, nt);
+  // With pairStep, W_ih and W_hh are packed together into bBuf (fits in the two slots).
+  const pWhh = carve(pairStep ? 0 : packedBFloats(GH, P)), pWhr = carve(packedBFloats(P, H));
+  const bBuf = carve(packedBFloats(GH, pairStep ? I + P : I)), aBuf = carveOwn(packedAFloats(), tid, nt);
+  const biasSum = pairStep && (bIh || bHh) ? carve(GH) : 0;
   const r0 = partStart(N, 1, tid, nt), nr = partStart(N, 1, tid + 1, nt) - r0;
   // The biases that add linearly go with the input projection, bIh then bHh (GRU's bHh sits
   // inside its reset product instead).
   const bAfter: usize = isGru ? 0 : bHh;
 
-  if (perStep) {
+  if (pairStep) {
+    packBPairPart(GH, I, wIh, P, wHh, bBuf, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
+    if (biasSum) sumBiases(GH, bIh, bHh, biasSum, tid, nt);
+  } else if (perStep) {
     packBPart(true, GH, I, wIh, bBuf, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
   } else {
     // Input projection for all steps at once, then both biases row by row while the row is in cache.
@@ -72,7 +83,7 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
       if (bAfter) addRowVector(1, GH, bAfter, f(xg, r * GH));
     }
   }
-  packBPart(true, GH, P, wHh, pWhh, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
+  if (!pairStep) packBPart(true, GH, P, wHh, pWhh, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
   if (wHr) packBPart(true, P, H, wHr, pWhr, partStart(P, NR, tid, nt), partStart(P, NR, tid + 1, nt));
   // Output rows past a sequence's end stay 0; without a rows map the loop writes every row.
   if (rows) memory.fill(f(out, r0 * P), 0, <usize>(nr * P) << 2);
@@ -95,7 +106,10 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
     // rows of the all-steps projection, else gathered.
     const xFirst = perStep ? -1 : rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
     const xRows = xFirst >= 0 ? f(xg, xFirst * GH) : f(xStep, b0 * GH);
-    if (perStep) {
+    if (pairStep) {
+      // Pre-activations in hg, written once; the cell then reads one buffer instead of two.
+      gemmPairPart(GH, I, f(x, s * B * I), P, hPrev, bBuf, biasSum, hgScratch, aBuf, b0, b1);
+    } else if (perStep) {
       gemmPart(false, B, GH, I, 1, f(x, s * B * I), bBuf, 0, xStep, aBuf, b0, b1, 0, GH);
       for (let b = b0; b < b1; b++) {
         if (bIh) addRowVector(1, GH, bIh, f(xStep, b * GH));
@@ -112,13 +126,16 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
     // Without gatesAll (inference) the gates overwrite hg in place: each lane's gate values
     // are read before they are stored, and a pass of stores 26 MB less (W6) runs faster.
     const gatesStep = gatesAll ? f(gatesAll, s * BGH) : hg;
-    gemmPart(false, B, GH, P, 1, hPrev, pWhh, 0, hg, aBuf, b0, b1, 0, GH);
+    if (!pairStep) gemmPart(false, B, GH, P, 1, hPrev, pWhh, 0, hg, aBuf, b0, b1, 0, GH);
     if (isGru && bHh) addRowVector(nb, GH, bHh, f(hg, b0 * GH));
 
     const hCell = hRawAll ? f(hRawAll, s * BH) : hNext;
     const g = b0 * GH;
     if (mode == 0) rnnCellForward(nb, H, act, slope, xRows, f(hg, g), f(hCell, b0 * H));
-    else if (isLstm) {
+    else if (pairStep) {
+      lstmCellForwardSummed(nb, H, f(hg, g), f(cAll, s * BH + b0 * H), f(gatesStep, g),
+        f(cAll, (s + 1) * BH + b0 * H), f(hCell, b0 * H));
+    } else if (isLstm) {
       lstmCellForward(nb, H, xRows, f(hg, g), f(cAll, s * BH + b0 * H), f(gatesStep, g),
         f(cAll, (s + 1) * BH + b0 * H), f(hCell, b0 * H));
     } else gruCellForward(nb, H, xRows, f(hg, g), f(hPrev, b0 * P), f(gatesStep, g), f(hCell, b0 * H));
@@ -134,6 +151,15 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
         if (isLstm) memory.copy(f(cAll, (s + 1) * BH + b * H), f(cAll, s * BH + b * H), <usize>H << 2);
       }
     }
+  }
+}
+
+// biasSum[j] = bIh[j] + bHh[j] (a 0 pointer counting as zeros) for this thread's part of [0, GH).
+function sumBiases(GH: i32, bIh: usize, bHh: usize, biasSum: usize, tid: i32, nt: i32): void {
+  const j0 = partStart(GH, 1, tid, nt), j1 = partStart(GH, 1, tid + 1, nt);
+  for (let j = j0; j < j1; j++) {
+    const o = <usize>j << 2;
+    store<f32>(biasSum + o, (bIh ? load<f32>(bIh + o) : 0) + (bHh ? load<f32>(bHh + o) : 0));
   }
 }
 
