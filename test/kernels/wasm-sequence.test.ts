@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Buf, SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
 import { wasmKernels as wasm } from '../../src/kernels/wasm/index.js';
-import { runtime } from '../../src/kernels/wasm/runtime.js';
+import { runtime, setMinParallelWork } from '../../src/kernels/wasm/runtime.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
 import { onThreads } from '../helpers/threads.js';
@@ -13,11 +13,19 @@ import { type SequenceCase as Case, f64, rand, sequenceInputs } from '../helpers
 // run in float64 on the same float32 inputs: every cell kind and RNN activation, reverse
 // directions and unsorted lengths (rows map), LSTM projection, with and without h0/c0/biases.
 
-function check(c: Case, seed: number): void {
+/**
+ * Variations of a case beyond the layer's shape: no output gradient (dOut null, as for a layer
+ * whose final state alone is used), one bias without the other, gradients left out.
+ */
+interface CheckOptions { noDOut?: boolean; only?: 'bIh' | 'bHh'; skipGrads?: string[] }
+
+function check(c: Case, seed: number, o: CheckOptions = {}): void {
   const { mode, B, I, H } = c;
   const { rng, spec, x, h0, c0, w, P, GH, N } = sequenceInputs(c, seed);
+  if (o.only === 'bIh') w.bHh = null;
+  if (o.only === 'bHh') w.bIh = null;
   const w64: SequenceWeights = { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
-  const label = JSON.stringify(c);
+  const label = JSON.stringify({ ...c, ...o });
 
   const out = new Float32Array(N * P), hN = new Float32Array(B * P), cN = mode === 'lstm' ? new Float32Array(B * H) : null;
   const out64 = new Float64Array(N * P), hN64 = new Float64Array(B * P), cN64 = cN ? new Float64Array(B * H) : null;
@@ -36,14 +44,14 @@ function check(c: Case, seed: number): void {
   const dOut = rand(N * P, rng, 1), dhN = rand(B * P, rng, 1), dcN = cN ? rand(B * H, rng, 1) : null;
   // Gradient buffers start non-zero: the kernels must add into them.
   const sizes = { dx: N * I, dh0: B * P, dc0: mode === 'lstm' ? B * H : 0, dWIh: GH * I, dWHh: GH * P,
-    dBIh: c.bias === false ? 0 : GH, dBHh: c.bias === false ? 0 : GH, dWHr: P !== H ? P * H : 0 };
+    dBIh: w.bIh ? GH : 0, dBHh: w.bHh ? GH : 0, dWHr: P !== H ? P * H : 0 };
   const g: Record<string, Float32Array | null> = {}, g64: Record<string, Float64Array | null> = {};
   for (const [k, n] of Object.entries(sizes)) {
-    g[k] = n ? rand(n, rng, 1) : null;
+    g[k] = n && !o.skipGrads?.includes(k) ? rand(n, rng, 1) : null;
     g64[k] = f64(g[k]);
   }
-  wasm.sequenceBackward(ctx, dOut, dhN, dcN, g as unknown as SequenceGrads);
-  js.sequenceBackward(ctx64, f64(dOut)!, f64(dhN)!, f64(dcN), g64 as unknown as SequenceGrads);
+  wasm.sequenceBackward(ctx, o.noDOut ? null : dOut, dhN, dcN, g as unknown as SequenceGrads);
+  js.sequenceBackward(ctx64, o.noDOut ? null : f64(dOut)!, f64(dhN)!, f64(dcN), g64 as unknown as SequenceGrads);
   for (const k of Object.keys(sizes)) {
     if (g[k]) assertClose(g[k] as Buf, g64[k] as Buf, { atol: 1e-4, rtol: 1e-4 }, `${label} ${k}`);
   }
@@ -97,6 +105,33 @@ test('wasm sequence kernels: batches split between threads by rows (B=64-ish, le
       check({ mode: 'rnn', T: 3, B: 65, I: 9, H: 130, act: 'relu', reverse: true }, 420 + threads);
       check({ mode: 'lstm', T: 3, B: 70, I: 6, H: 64, h0: true }, 430 + threads);
     });
+  }
+});
+
+test('wasm sequence kernels: no output gradient, one bias alone, bias gradients alone (GRU biases added in the cell)', () => {
+  // Batches 1, 3, 64, 65 on 1 and 2 threads; step order and reverse/lengths (the bias-gradient
+  // copies apply only in step order); dBHh without dBIh must still be summed.
+  const lengths = (B: number, T: number) => Array.from({ length: B }, (_, b) => T - ((b * 3) % T));
+  let seed = 500;
+  setMinParallelWork(0); // these small layers too run on every thread
+  try {
+    for (const threads of [1, 2]) {
+      onThreads(wasm, threads, () => {
+        for (const B of [1, 3, 64, 65]) {
+          for (const mode of ['gru', 'lstm'] as const) {
+            const H = mode === 'gru' ? 37 : 19;
+            check({ mode, T: 5, B, I: 11, H }, seed++, { noDOut: true });
+            check({ mode, T: 4, B, I: 6, H, reverse: true, lengths: lengths(B, 4), h0: true }, seed++, { noDOut: true });
+            check({ mode, T: 3, B, I: 9, H, reverse: true }, seed++, { only: 'bIh' });
+            check({ mode, T: 3, B, I: 9, H }, seed++, { only: 'bHh' });
+            check({ mode, T: 4, B, I: 5, H }, seed++, { skipGrads: ['dBIh'] });
+            check({ mode, T: 4, B, I: 5, H, lengths: lengths(B, 4) }, seed++, { skipGrads: ['dBIh', 'dx'] });
+          }
+        }
+      });
+    }
+  } finally {
+    setMinParallelWork(1 << 20);
   }
 });
 

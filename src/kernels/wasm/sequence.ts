@@ -5,9 +5,9 @@ import { activationCode, allF32, residentWeights, runtime, team } from './runtim
 // Host side of the whole-layer recurrent kernels (./assembly/sequence.ts): x and the initial
 // state are copied in once per sequence, the weights stay in wasm memory between calls while
 // they are current (./resident.ts), every step runs inside wasm, and out, hN, cN are copied out
-// at the end. With keepForBackward the activations BPTT needs (hAll, cAll,
-// gatesAll, hgAll, hRawAll, as in ../sequence.ts) stay in wasm memory in a block of their own,
-// which sequenceBackward frees; a FinalizationRegistry frees it if backward never runs.
+// at the end. With keepForBackward x and the activations BPTT needs (hAll, cAll, gatesAll,
+// hgAll, hRawAll, as in ../sequence.ts) stay in wasm memory in a block of their own, which
+// sequenceBackward frees; a FinalizationRegistry frees it if backward never runs.
 // Float64 calls go to the js reference driver.
 
 type F32 = Float32Array;
@@ -15,11 +15,11 @@ type F32 = Float32Array;
 const MODES = { rnn: 0, lstm: 1, gru: 2 } as const;
 
 /** Offsets of the saved activations inside a forward pass's block. */
-interface SavedPtrs { hAll: number; cAll: number; gatesAll: number; hgAll: number; hRawAll: number }
+interface SavedPtrs { x: number; hAll: number; cAll: number; gatesAll: number; hgAll: number; hRawAll: number }
 
 class WasmSequenceContext implements SequenceContext {
   block: number;
-  constructor(readonly spec: SequenceSpec, readonly x: F32, readonly w: SequenceWeights, block: number,
+  constructor(readonly spec: SequenceSpec, readonly w: SequenceWeights, block: number,
     readonly saved: SavedPtrs) {
     this.block = block;
   }
@@ -66,11 +66,12 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
   const mem = runtime();
   const isLstm = mode === 'lstm';
   const saved = savedFloats(spec, w.wHr !== null, keepForBackward);
-  const block = keepForBackward ? mem.block(...saved) : null;
+  // Backward reads x from the block too: no second copy of it.
+  const block = keepForBackward ? mem.block(N * I, ...saved) : null;
   const { pwIh, pwHh, pbIh, pbHh, pwHr } = weightPointers(spec, w, keepForBackward);
-  const [px, ph0, pc0, prows, pout, ...scratchSaved] = mem.scratch(
-    N * I, h0 ? B * P : 0, c0 && isLstm ? B * H : 0, rows ? T * B : 0, N * P, ...(keepForBackward ? [] : saved));
-  const [hAll, cAll, gatesAll, hgAll, hRawAll] = block ? block.ptrs : scratchSaved;
+  const [pxScratch, ph0, pc0, prows, pout, ...scratchSaved] = mem.scratch(
+    block ? 0 : N * I, h0 ? B * P : 0, c0 && isLstm ? B * H : 0, rows ? T * B : 0, N * P, ...(block ? [] : saved));
+  const [px, hAll, cAll, gatesAll, hgAll, hRawAll] = block ? block.ptrs : [pxScratch, ...scratchSaved];
   mem.put(px, x as F32, N * I);
   if (h0) mem.put(ph0, h0 as F32, B * P);
   if (c0 && isLstm) mem.put(pc0, c0 as F32, B * H);
@@ -83,14 +84,14 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
   mem.get(hAll + T * B * P * 4, hN as F32, B * P);
   if (cN && isLstm) mem.get(cAll + T * B * H * 4, cN as F32, B * H);
   if (!block) return null;
-  const ctx = new WasmSequenceContext(spec, x as F32, w, block.base, { hAll, cAll, gatesAll, hgAll, hRawAll });
+  const ctx = new WasmSequenceContext(spec, w, block.base, { x: px, hAll, cAll, gatesAll, hgAll, hRawAll });
   unfreed.register(ctx, block.base, ctx);
   return ctx;
 }
 
 function sequenceBackward(ctx: SequenceContext, dOut: Buf | null, dhN: Buf, dcN: Buf | null, grads: SequenceGrads): void {
   if (!(ctx instanceof WasmSequenceContext)) return jsKernels.sequenceBackward(ctx, dOut, dhN, dcN, grads);
-  const { spec, x, w, saved } = ctx;
+  const { spec, w, saved } = ctx;
   if (!ctx.block) throw new Error(`wasm ${spec.mode} layer: sequenceBackward ran twice for one forward pass (its saved activations are already freed)`);
   const g = grads;
   if (!allF32(dOut, dhN, dcN, g.dx, g.dh0, g.dc0, g.dWIh, g.dWHh, g.dBIh, g.dBHh, g.dWHr)) {
@@ -101,14 +102,13 @@ function sequenceBackward(ctx: SequenceContext, dOut: Buf | null, dhN: Buf, dcN:
   const mem = runtime();
   const isLstm = mode === 'lstm';
   const { pwIh, pwHh, pwHr } = weightPointers(spec, w, false);
-  const [px, prows, pdOut, pdh, pdc, pdx, pdWIh, pdWHh, pdBIh, pdBHh, pdWHr] = mem.scratch(
-    N * I, rows ? T * B : 0, N * P, B * P, isLstm ? B * H : 0,
+  // No output gradient (only the final state is used): pointer 0, the kernel adds nothing.
+  const [prows, pdOut, pdh, pdc, pdx, pdWIh, pdWHh, pdBIh, pdBHh, pdWHr] = mem.scratch(
+    rows ? T * B : 0, dOut ? N * P : 0, B * P, isLstm ? B * H : 0,
     g.dx ? N * I : 0, g.dWIh ? GH * I : 0, g.dWHh ? GH * P : 0, g.dBIh ? GH : 0, g.dBHh ? GH : 0,
     g.dWHr && w.wHr ? P * H : 0);
-  mem.put(px, x, N * I);
   if (rows) mem.put(prows, rows, T * B);
   if (dOut) mem.put(pdOut, dOut as F32, N * P);
-  else mem.f32.fill(0, pdOut >>> 2, (pdOut >>> 2) + N * P);
   mem.put(pdh, dhN as F32, B * P);
   if (isLstm) {
     if (dcN) mem.put(pdc, dcN as F32, B * H);
@@ -116,7 +116,7 @@ function sequenceBackward(ctx: SequenceContext, dOut: Buf | null, dhN: Buf, dcN:
   }
 
   team('sequenceBackward', B * GH * P, MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
-    px, pwIh, pwHh, pwHr, prows, saved.hAll, saved.cAll, saved.gatesAll, saved.hgAll, saved.hRawAll,
+    saved.x, pwIh, pwHh, pwHr, prows, saved.hAll, saved.cAll, saved.gatesAll, saved.hgAll, saved.hRawAll,
     pdOut, pdh, pdc, pdx, pdWIh, pdWHh, pdBIh, pdBHh, pdWHr);
 
   unfreed.unregister(ctx);

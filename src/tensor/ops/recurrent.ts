@@ -2,7 +2,7 @@ import type { Activation, Buf, SequenceSpec } from '../../kernels/kernels.js';
 import { kernels } from '../../kernels/backend.js';
 import { jsKernels } from '../../kernels/js/index.js';
 import { needsGrad, record } from '../autograd.js';
-import { type DType, Tensor, allocate } from '../tensor.js';
+import { type DType, Tensor, allocate, dtypeOf } from '../tensor.js';
 
 // One recurrent layer, one direction, over a whole sequence, as a single op whose backward is
 // backpropagation through time written by hand.
@@ -84,8 +84,14 @@ export function stepRows(T: number, B: number, lengths: ArrayLike<number> | null
   return rows;
 }
 
+/**
+ * outInto: where to write the output ([T*B*P] values at least) instead of a fresh buffer, for a
+ * caller that copies the output before the buffer is reused (the directions of a bidirectional
+ * layer, concatenated at once: ../../nn/rnn.ts). The output tensor's data is then a view of it.
+ * No backend reads a layer's output back in backward.
+ */
 export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
-  w: RecurrentWeights, cfg: RecurrentConfig): RecurrentResult {
+  w: RecurrentWeights, cfg: RecurrentConfig, outInto: Buf | null = null): RecurrentResult {
   const [T, B, I] = x.shape;
   const H = cfg.hiddenSize;
   const P = w.wHr ? w.wHr.shape[0] : H;
@@ -97,9 +103,14 @@ export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
   };
   const inputs = [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr];
   // The layer's results, [output, hN, cN], are views of one buffer: a single allocation.
-  const packed = allocate(x.dtype, N * P + B * P + (isLstm ? B * H : 0));
-  const out = packed.subarray(0, N * P), hN = packed.subarray(N * P, N * P + B * P);
-  const cN = isLstm ? packed.subarray(N * P + B * P) : null;
+  if (outInto && (outInto.length < N * P || dtypeOf(outInto) !== x.dtype)) {
+    throw new Error(`recurrentLayer: outInto holds ${outInto.length} ${dtypeOf(outInto)} values, the output needs ${N * P} ${x.dtype}`);
+  }
+  const outFloats = outInto ? 0 : N * P;
+  const packed = allocate(x.dtype, outFloats + B * P + (isLstm ? B * H : 0));
+  const out = outInto ? outInto.subarray(0, N * P) : packed.subarray(0, N * P);
+  const hN = packed.subarray(outFloats, outFloats + B * P);
+  const cN = isLstm ? packed.subarray(outFloats + B * P) : null;
   const weights = { wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh?.data ?? null, bHh: w.bHh?.data ?? null, wHr: w.wHr?.data ?? null };
   const keep = needsGrad(...inputs);
   const dhSteps = keep && layerObserver ? layerObserver({ x, h0, c0, weights: w, config: cfg, spec }) : null;

@@ -177,6 +177,82 @@ export function gruCellForwardUnits(B: i32, H: i32, j0: i32, j1: i32, xg: usize,
   }
 }
 
+// The whole-layer kernel's GRU cell (./sequence.ts): the products xg and hg arrive without
+// their biases, which are added here lane by lane (bIh, bHh: [3H], 0 for none) instead of in
+// passes of their own over the rows; each sum is the one the reference rounds, (x·W) + b. hg is
+// only read (per-step scratch), and of the biased hg backward needs only the n block: it is
+// stored at the n block of hgN's [B, 3H] rows (hgN 0: not kept).
+
+// Bias handling of the lanes below, a constant at each inlined call so that the branch folds
+// away: none, both (the usual layers), or checked per pointer (one bias without the other).
+// @ts-ignore: decorator
+@inline const NO_BIAS = 0;
+// @ts-ignore: decorator
+@inline const BOTH_BIASES = 1;
+// @ts-ignore: decorator
+@inline const SOME_BIAS = 2;
+
+/** v at p, plus the bias at o when `biases` says there is one. */
+// @ts-ignore: decorator
+@inline function withBias(biases: i32, v: usize, p: usize, bias: usize, o: usize, wide: bool): v128 {
+  const x = ld(v + p, wide);
+  return biases == BOTH_BIASES || (biases == SOME_BIAS && bias != 0) ? f32x4.add(x, ld(bias + o, wide)) : x;
+}
+
+// @ts-ignore: decorator
+@inline function gruBiasedGatesLanes(biases: i32, Hb: usize, g: usize, o: usize, xg: usize, bIh: usize, hg: usize,
+  bHh: usize, gates: usize, wide: bool): void {
+  const p = g + o;
+  st(gates + p, sigmoidV(f32x4.add(withBias(biases, xg, p, bIh, o, wide), withBias(biases, hg, p, bHh, o, wide))), wide);
+  st(gates + p + Hb, sigmoidV(f32x4.add(withBias(biases, xg, p + Hb, bIh, o + Hb, wide),
+    withBias(biases, hg, p + Hb, bHh, o + Hb, wide))), wide);
+}
+
+// @ts-ignore: decorator
+@inline function gruBiasedStateLanes(biases: i32, Hb: usize, g: usize, o: usize, xg: usize, bIh: usize, hg: usize,
+  bHh: usize, hPrev: usize, gates: usize, hgN: usize, h: usize, wide: bool): void {
+  const p = g + o, pn = p + 2 * Hb, on = o + 2 * Hb;
+  const r = ld(gates + p, wide), z = ld(gates + p + Hb, wide);
+  const hn = withBias(biases, hg, pn, bHh, on, wide);
+  if (hgN) st(hgN + pn, hn, wide);
+  const n = tanhV(f32x4.add(withBias(biases, xg, pn, bIh, on, wide), f32x4.mul(r, hn)));
+  st(gates + pn, n, wide);
+  // (1 - z) n + z hPrev
+  st(h + o, f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1.0), z), n), f32x4.mul(z, ld(hPrev + o, wide))), wide);
+}
+
+// @ts-ignore: decorator
+@inline function gruBiasedRows(biases: i32, B: i32, H: i32, xg: usize, bIh: usize, hg: usize, bHh: usize,
+  hPrev: usize, gates: usize, hgN: usize, h: usize): void {
+  const Hb = <usize>H << 2;
+  for (let b = 0; b < B; b++) {
+    const g = <usize>b * 3 * Hb, s = <usize>b * Hb;
+    let j = 0;
+    for (; j + 4 <= H; j += 4) gruBiasedGatesLanes(biases, Hb, g, <usize>j << 2, xg, bIh, hg, bHh, gates, true);
+    for (; j < H; j++) gruBiasedGatesLanes(biases, Hb, g, <usize>j << 2, xg, bIh, hg, bHh, gates, false);
+    j = 0;
+    for (; j + 4 <= H; j += 4) {
+      gruBiasedStateLanes(biases, Hb, g, <usize>j << 2, xg, bIh, hg, bHh, hPrev + s, gates, hgN, h + s, true);
+    }
+    for (; j < H; j++) {
+      gruBiasedStateLanes(biases, Hb, g, <usize>j << 2, xg, bIh, hg, bHh, hPrev + s, gates, hgN, h + s, false);
+    }
+  }
+}
+
+/**
+ * GRU step of the whole-layer kernel for B rows: xg, hg: [B, 3H] products without biases;
+ * gates: [B, 3H] (r, z, n; may be hg itself for inference: each value is read before its store);
+ * hgN: [B, 3H] (only its n blocks written) or 0; hPrev, h: [B, H]. Two passes per row as in
+ * gruCellForwardUnits.
+ */
+export function gruCellForwardBiased(B: i32, H: i32, xg: usize, bIh: usize, hg: usize, bHh: usize, hPrev: usize,
+  gates: usize, hgN: usize, h: usize): void {
+  if (bIh && bHh) gruBiasedRows(BOTH_BIASES, B, H, xg, bIh, hg, bHh, hPrev, gates, hgN, h);
+  else if (!bIh && !bHh) gruBiasedRows(NO_BIAS, B, H, xg, bIh, hg, bHh, hPrev, gates, hgN, h);
+  else gruBiasedRows(SOME_BIAS, B, H, xg, bIh, hg, bHh, hPrev, gates, hgN, h);
+}
+
 // @ts-ignore: decorator
 @inline function gruBackwardLanes(Hb: usize, g: usize, o: usize, gates: usize, hg: usize, hPrev: usize,
   dh: usize, dXg: usize, dHg: usize, dhPrev: usize, wide: bool): void {

@@ -3,7 +3,7 @@ import {
 } from './gemm';
 import { addRowVector, sumColumns } from './elementwise';
 import {
-  gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, lstmCellForwardSummed, rnnCellBackward,
+  gruCellBackward, gruCellForwardBiased, lstmCellBackward, lstmCellForward, lstmCellForwardSummed, rnnCellBackward,
   rnnCellForward,
 } from './cells';
 import { carve, carveOwn, ensureWork, slot } from './work';
@@ -16,7 +16,9 @@ import { sequenceForwardFewRows, takesFewRows } from './few-rows';
 //   x: [T, B, I], wIh: [G*H, I], wHh: [G*H, P], bIh, bHh: [G*H], wHr: [P, H], rows: [T*B] i32
 //   out: [T, B, P]; saved: hAll [T+1, B, P], cAll [T+1, B, H], gatesAll, hgAll [T, B, G*H],
 //   hRawAll [T, B, H]. mode: 0 RNN (G=1), 1 LSTM (G=4), 2 GRU (G=3). A pointer 0 means "none";
-//   gatesAll and hgAll may be 0 in a forward pass that backward will not follow.
+//   gatesAll and hgAll may be 0 in a forward pass that backward will not follow, dOut 0 in a
+//   backward pass with no output gradient. GRU's hgAll holds (h W_hh^T + b_hh) in its n blocks
+//   only (what backward reads); the r and z blocks are not written.
 // W_hh (and W_hr) are packed once per call, so each step's GEMM only packs the small h.
 // Passes over a few rows (generation, priming: see takesFewRows) go to ./few-rows.ts instead,
 // which multiplies by the weights unpacked and splits each step over threads by hidden units.
@@ -32,6 +34,11 @@ import { sequenceForwardFewRows, takesFewRows } from './few-rows';
 // loop, as in the native kernels (native/src/sequence.h).
 // @ts-ignore: decorator
 @inline const PER_STEP_WEIGHT_BYTES: i32 = 1536 * 1024;
+// Backward's step loop keeps packed W_hh and (for dX made per step) W_ih in L2 only up to its
+// size: past it (W1's LSTM: 1.3 MB) the dX products pushed W_hh out at every step and the whole
+// training step ran ~5% slower than with dX as one GEMM after the loop.
+// @ts-ignore: decorator
+@inline const PER_STEP_BACKWARD_WEIGHT_BYTES: i32 = 1024 * 1024;
 
 /**
  * Whether the forward input projection x W_ih^T is made in the step loop on each slice's rows
@@ -65,9 +72,9 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
   const bBuf = carve(packedBFloats(GH, pairStep ? I + P : I)), aBuf = carveOwn(packedAFloats(), tid, nt);
   const biasSum = pairStep && (bIh || bHh) ? carve(GH) : 0;
   const r0 = partStart(N, 1, tid, nt), nr = partStart(N, 1, tid + 1, nt) - r0;
-  // The biases that add linearly go with the input projection, bIh then bHh (GRU's bHh sits
-  // inside its reset product instead).
-  const bAfter: usize = isGru ? 0 : bHh;
+  // The biases that add linearly go with the input projection, bIh then bHh. The GRU cell adds
+  // both itself (its bHh sits inside the reset product), saving a pass over the rows for each.
+  const bFirst: usize = isGru ? 0 : bIh, bAfter: usize = isGru ? 0 : bHh;
 
   if (pairStep) {
     packBPairPart(GH, I, wIh, P, wHh, bBuf, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
@@ -79,7 +86,7 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
     gemmWithTeam(false, true, N, GH, I, 1, x, wIh, 0, xg, aBuf, bBuf, tid, nt);
     barrier(nt);
     for (let r = r0; r < r0 + nr; r++) {
-      if (bIh) addRowVector(1, GH, bIh, f(xg, r * GH));
+      if (bFirst) addRowVector(1, GH, bFirst, f(xg, r * GH));
       if (bAfter) addRowVector(1, GH, bAfter, f(xg, r * GH));
     }
   }
@@ -112,7 +119,7 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
     } else if (perStep) {
       gemmPart(false, B, GH, I, 1, f(x, s * B * I), bBuf, 0, xStep, aBuf, b0, b1, 0, GH);
       for (let b = b0; b < b1; b++) {
-        if (bIh) addRowVector(1, GH, bIh, f(xStep, b * GH));
+        if (bFirst) addRowVector(1, GH, bFirst, f(xStep, b * GH));
         if (bAfter) addRowVector(1, GH, bAfter, f(xStep, b * GH));
       }
     } else if (xFirst < 0) {
@@ -122,12 +129,13 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
         else memory.fill(f(xStep, b * GH), 0, <usize>GH << 2);
       }
     }
-    const hg = isGru && hgAll ? f(hgAll, s * BGH) : hgScratch;
+    // The products stay in this cache-resident scratch; GRU keeps the part backward needs in
+    // hgAll (see gruCellForwardBiased).
+    const hg = hgScratch;
     // Without gatesAll (inference) the gates overwrite hg in place: each lane's gate values
     // are read before they are stored, and a pass of stores 26 MB less (W6) runs faster.
     const gatesStep = gatesAll ? f(gatesAll, s * BGH) : hg;
     if (!pairStep) gemmPart(false, B, GH, P, 1, hPrev, pWhh, 0, hg, aBuf, b0, b1, 0, GH);
-    if (isGru && bHh) addRowVector(nb, GH, bHh, f(hg, b0 * GH));
 
     const hCell = hRawAll ? f(hRawAll, s * BH) : hNext;
     const g = b0 * GH;
@@ -138,7 +146,10 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
     } else if (isLstm) {
       lstmCellForward(nb, H, xRows, f(hg, g), f(cAll, s * BH + b0 * H), f(gatesStep, g),
         f(cAll, (s + 1) * BH + b0 * H), f(hCell, b0 * H));
-    } else gruCellForward(nb, H, xRows, f(hg, g), f(hPrev, b0 * P), f(gatesStep, g), f(hCell, b0 * H));
+    } else {
+      gruCellForwardBiased(nb, H, xRows, bIh, f(hg, g), bHh, f(hPrev, b0 * P), f(gatesStep, g),
+        hgAll ? f(hgAll, s * BGH + g) : 0, f(hCell, b0 * H));
+    }
     if (hRawAll) gemmPart(false, B, P, H, 1, hCell, pWhr, 0, hNext, aBuf, b0, b1, 0, P);
 
     for (let b = b0; b < b1; b++) {
@@ -180,27 +191,43 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   // side's time-major rows are the steps' own rows, so dXg is dHgAll itself.
   const dXgIsDHg = !isGru && !rows;
   const finalB = max(max(packedBFloats(I, GH), packedBFloats(I, N)), max(packedBFloats(P, N), packedBFloats(H, N)));
+  // Bias gradients are summed per batch row in the step loop, while the gate gradients are in
+  // cache, then over the rows in order (the same sums whatever the thread split, as in
+  // native/src/sequence.h): [B][BW] with the x-side gate gradients' GH columns, then GRU's n
+  // part of the h side (its r and z parts equal the x side's; RNN and LSTM: all of them).
+  const sumBiases = dBIh != 0 || dBHh != 0, BW = GH + (isGru ? H : 0);
+  // dX is made step by step from the x-side gate gradients the step has just written (still in
+  // cache) when the packed W_ih fits in cache beside W_hh, instead of by one GEMM reading them
+  // all back from memory (W5: 9.8 MB a direction). Each element's arithmetic is the same either
+  // way (./gemm.ts).
+  const dxPerStep = dx != 0 && 4 * (packedBFloats(I, GH) + packedBFloats(P, GH)) <= PER_STEP_BACKWARD_WEIGHT_BYTES;
   ensureWork(slot(N * GH) * (dXgIsDHg ? 1 : 2) + slot(N * P) + slot(BH) * 3 + slot(BGH) + slot(BP)
-    + slot(packedBFloats(P, GH)) + slot(packedBFloats(H, P)) + slot(packedAFloats()) * nt + slot(finalB), tid, nt);
+    + slot(packedBFloats(P, GH)) + slot(packedBFloats(H, P)) + slot(packedAFloats()) * nt + slot(finalB)
+    + (sumBiases ? slot(B * BW) + slot(BW) : 0) + (dxPerStep ? slot(packedBFloats(I, GH)) + slot(B * I) : 0), tid, nt);
   // Gate gradients: x side in time-major rows (for dW_ih, dX), h side in step order (for dW_hh).
   const dHgAll = carve(N * GH), dXg = dXgIsDHg ? dHgAll : carve(N * GH), dProjAll = carve(N * P);
   const dhRaw = hRawAll ? carve(BH) : dh;
   const dhDirect = carve(BH), dcSaved = carve(BH), dXgStep = carve(BGH), dhPrev = carve(BP);
   const pWhh = carve(packedBFloats(P, GH)), pWhr = carve(packedBFloats(H, P));
   const bBuf = carve(finalB), aBuf = carveOwn(packedAFloats(), tid, nt);
+  const biasRows = sumBiases ? carve(B * BW) : 0, biasSums = sumBiases ? carve(BW) : 0;
+  const pWih = dxPerStep ? carve(packedBFloats(I, GH)) : 0, dxStep = dxPerStep ? carve(B * I) : 0;
   packBPart(false, P, GH, wHh, pWhh, partStart(P, NR, tid, nt), partStart(P, NR, tid + 1, nt));
+  if (dxPerStep) packBPart(false, I, GH, wIh, pWih, partStart(I, NR, tid, nt), partStart(I, NR, tid + 1, nt));
   if (wHr) packBPart(false, H, P, wHr, pWhr, partStart(H, NR, tid, nt), partStart(H, NR, tid + 1, nt));
   // Time rows past a sequence's end are never written below; their gradient is 0.
   if (rows) {
     const r0 = partStart(N, 1, tid, nt), r1 = partStart(N, 1, tid + 1, nt);
     memory.fill(f(dXg, r0 * GH), 0, <usize>((r1 - r0) * GH) << 2);
+    if (dxPerStep) memory.fill(f(dx, r0 * I), 0, <usize>((r1 - r0) * I) << 2);
   }
   // Any thread's rows read all of the packed weights, and may write any row of dXg.
   barrier(nt);
 
   const b0 = partStart(B, MR, tid, nt), b1 = partStart(B, MR, tid + 1, nt), nb = b1 - b0;
+  if (sumBiases && nb > 0) memory.fill(f(biasRows, b0 * BW), 0, <usize>(nb * BW) << 2);
   for (let s = T - 1; s >= 0 && nb > 0; s--) {
-    for (let b = b0; b < b1; b++) {
+    for (let b = b0; b < b1 && dOut; b++) {
       const t = rows ? rowAt(rows, s * B + b) : s * B + b;
       if (t >= 0) addRowVector(1, P, f(dOut, t * P), f(dh, b * P));
     }
@@ -235,11 +262,30 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
         if (isLstm) memory.copy(f(dc, b * H), f(dcSaved, b * H), <usize>H << 2);
       }
     }
+    if (sumBiases) {
+      for (let b = b0; b < b1; b++) {
+        if (rows && rowAt(rows, s * B + b) < 0) continue;
+        const bRow = f(biasRows, b * BW);
+        addRowVector(1, GH, isGru ? f(dXRows, (b - b0) * GH) : f(dHg, b * GH), bRow);
+        if (isGru) addRowVector(1, H, f(dHg, b * GH + 2 * H), f(bRow, GH));
+      }
+    }
     if (!dXgIsDHg && dXFirst < 0) {
       const dXs = isGru ? dXgStep : dHg;
       for (let b = b0; b < b1; b++) {
         const t = rows ? rowAt(rows, s * B + b) : s * B + b;
         if (t >= 0) memory.copy(f(dXg, t * GH), f(dXs, b * GH), <usize>GH << 2);
+      }
+    }
+    if (dxPerStep) {
+      // The x-side gate gradients of rows b0..b1 (row b at A + b*GH): GRU's own, else dHg. A
+      // slice whose time rows are consecutive writes its dx rows in place, else they are scattered.
+      const xFirst = isGru ? dXFirst : rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
+      const A = !isGru ? dHg : dXFirst >= 0 ? f(dXg, (dXFirst - b0) * GH) : dXgStep;
+      gemmPart(false, B, I, GH, 1, A, pWih, 0, xFirst >= 0 ? f(dx, (xFirst - b0) * I) : dxStep, aBuf, b0, b1, 0, I);
+      for (let b = b0; b < b1 && xFirst < 0; b++) {
+        const t = rowAt(rows, s * B + b);
+        if (t >= 0) memory.copy(f(dx, t * I), f(dxStep, b * I), <usize>I << 2);
       }
     }
     gemmPart(false, B, P, GH, 1, dHg, pWhh, 0, dhPrev, aBuf, b0, b1, 0, P);
@@ -254,12 +300,24 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   // The gate gradients of all rows are complete; the final products read whole buffers.
   barrier(nt);
 
-  if (dx) { gemmWithTeam(false, false, N, I, GH, 1, dXg, wIh, 0, dx, aBuf, bBuf, tid, nt); barrier(nt); }
+  if (dx && !dxPerStep) { gemmWithTeam(false, false, N, I, GH, 1, dXg, wIh, 0, dx, aBuf, bBuf, tid, nt); barrier(nt); }
   if (dWIh) { gemmWithTeam(true, false, GH, I, N, 1, dXg, x, 0, dWIh, aBuf, bBuf, tid, nt); barrier(nt); }
   if (dWHh) { gemmWithTeam(true, false, GH, P, N, 1, dHgAll, hAll, 0, dWHh, aBuf, bBuf, tid, nt); barrier(nt); }
-  const c0 = partStart(GH, 4, tid, nt), c1 = partStart(GH, 4, tid + 1, nt);
-  if (dBIh) { memory.fill(f(dBIh, c0), 0, <usize>(c1 - c0) << 2); sumColumns(N, GH, c0, c1, dXg, dBIh); }
-  if (dBHh) { memory.fill(f(dBHh, c0), 0, <usize>(c1 - c0) << 2); sumColumns(N, GH, c0, c1, dHgAll, dBHh); }
+  if (sumBiases) {
+    // Each thread its own columns of the sums, added over the batch rows in order.
+    const c0 = partStart(BW, 4, tid, nt), c1 = partStart(BW, 4, tid + 1, nt);
+    memory.fill(f(biasSums, c0), 0, <usize>(c1 - c0) << 2);
+    sumColumns(B, BW, c0, c1, biasRows, biasSums);
+    const shared = isGru ? 2 * H : GH;
+    for (let c = c0; c < c1; c++) {
+      const v = load<f32>(f(biasSums, c));
+      if (c < GH && dBIh) store<f32>(f(dBIh, c), v);
+      if (dBHh) {
+        if (c < shared) store<f32>(f(dBHh, c), v);
+        else if (c >= GH) store<f32>(f(dBHh, shared + c - GH), v);
+      }
+    }
+  }
   if (dWHr) gemmWithTeam(true, false, P, H, N, 1, dProjAll, hRawAll, 0, dWHr, aBuf, bBuf, tid, nt);
 }
 
