@@ -83,3 +83,18 @@ export function check(c: Case, seed: number, omit: GradName[] = []): void {
     addon!.setIsa(best);
   }
 }
+
+/** The case run at 1 and at 2 native threads gives bit-identical outputs and gradients. */
+export function assertSameOnOneAndTwoThreads(c: Case, seed: number, omit: GradName[] = []): void {
+  const before = native!.threads!();
+  try {
+    const p = problem(c, seed, omit);
+    native!.setThreads!(1);
+    const one = runNative(p);
+    native!.setThreads!(2);
+    const two = runNative(p);
+    for (const [k, v] of one) assert.deepEqual(two.get(k), v, `${JSON.stringify(c)} ${k}`);
+  } finally {
+    native!.setThreads!(before);
+  }
+}

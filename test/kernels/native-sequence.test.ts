@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { SequenceSpec } from '../../src/kernels/kernels.js';
 import { loadNativeKernels, nativeLoadFailure } from '../../src/kernels/native/index.js';
 import type { SequenceCase as Case } from '../helpers/sequence-case.js';
-import { check, type GradName, problem, runNative } from '../helpers/native-sequence-check.js';
+import { assertSameOnOneAndTwoThreads, check, type GradName, problem, runNative } from '../helpers/native-sequence-check.js';
 
 // The whole-layer native kernels (the step loop and BPTT in C++) against the js reference driver
 // run in float64 on the same float32 inputs: every cell kind and RNN activation, reverse
@@ -93,34 +93,22 @@ test('native sequence kernels: gradients left out (frozen weights, no dx)', { sk
 });
 
 test('native sequence kernels: 1 and 2 threads give identical results', { skip }, () => {
-  const before = native!.threads!();
   const lengths = Array.from({ length: 19 }, (_, i) => 1 + (i * 11) % 30);
-  try {
-    for (const [c, omit] of [
-      [{ mode: 'lstm', T: 6, B: 32, I: 20, H: 48, P: 24, h0: true, c0: true, lengths: Array.from({ length: 32 }, (_, i) => 1 + (i * 7) % 6) }, []],
-      [{ mode: 'gru', T: 5, B: 19, I: 9, H: 33, reverse: true }, []],
-      [{ mode: 'gru', T: 4, B: 64, I: 100, H: 128 }, []],
-      [{ mode: 'rnn', T: 7, B: 64, I: 70, H: 130, act: 'relu' }, []],
-      // Several chunks of steps, reverse without lengths, GRU's shared r, z columns; with lengths
-      // and no dx, dXg packed for all steps.
-      [{ mode: 'gru', T: 13, B: 64, I: 100, H: 128, reverse: true }, []],
-      [{ mode: 'gru', T: 30, B: 19, I: 9, H: 32, h0: true }, []],
-      [{ mode: 'gru', T: 30, B: 19, I: 9, H: 33, lengths }, []],
-      [{ mode: 'gru', T: 30, B: 19, I: 9, H: 32, lengths }, ['dx']],
-      // A batch too small to split: one thread runs the steps, both the products.
-      [{ mode: 'gru', T: 60, B: 5, I: 9, H: 32, reverse: true }, []],
-      [{ mode: 'lstm', T: 3, B: 2, I: 9, H: 16, reverse: true }, []],
-    ] as [Case, GradName[]][]) {
-      const p = problem(c, 400, omit);
-      native!.setThreads!(1);
-      const one = runNative(p);
-      native!.setThreads!(2);
-      const two = runNative(p);
-      for (const [k, v] of one) assert.deepEqual(two.get(k), v, `${JSON.stringify(c)} ${k}`);
-    }
-  } finally {
-    native!.setThreads!(before);
-  }
+  for (const [c, omit] of [
+    [{ mode: 'lstm', T: 6, B: 32, I: 20, H: 48, P: 24, h0: true, c0: true, lengths: Array.from({ length: 32 }, (_, i) => 1 + (i * 7) % 6) }, []],
+    [{ mode: 'gru', T: 5, B: 19, I: 9, H: 33, reverse: true }, []],
+    [{ mode: 'gru', T: 4, B: 64, I: 100, H: 128 }, []],
+    [{ mode: 'rnn', T: 7, B: 64, I: 70, H: 130, act: 'relu' }, []],
+    // Several chunks of steps, reverse without lengths, GRU's shared r, z columns; with lengths
+    // and no dx, dXg packed for all steps.
+    [{ mode: 'gru', T: 13, B: 64, I: 100, H: 128, reverse: true }, []],
+    [{ mode: 'gru', T: 30, B: 19, I: 9, H: 32, h0: true }, []],
+    [{ mode: 'gru', T: 30, B: 19, I: 9, H: 33, lengths }, []],
+    [{ mode: 'gru', T: 30, B: 19, I: 9, H: 32, lengths }, ['dx']],
+    // A batch too small to split: one thread runs the steps, both the products.
+    [{ mode: 'gru', T: 60, B: 5, I: 9, H: 32, reverse: true }, []],
+    [{ mode: 'lstm', T: 3, B: 2, I: 9, H: 16, reverse: true }, []],
+  ] as [Case, GradName[]][]) assertSameOnOneAndTwoThreads(c, 400, omit);
 });
 
 test('native sequence kernels: a rows map that crosses batch rows is refused', { skip }, () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadNativeKernels, nativeAddon, nativeLoadFailure } from '../../src/kernels/native/index.js';
 import type { SequenceCase as Case } from '../helpers/sequence-case.js';
-import { check, type GradName, problem, runNative, runReference } from '../helpers/native-sequence-check.js';
+import { assertSameOnOneAndTwoThreads, check, type GradName, problem, runNative, runReference } from '../helpers/native-sequence-check.js';
 
 // Without h0 the state entering step 0 is zero: the native forward skips step 0's product with
 // W_hh when W_hh is finite (it adds exactly nothing), and backward skips the product giving the
@@ -59,21 +59,9 @@ test('native zero initial state: an infinite or NaN recurrent weight gives the r
 });
 
 test('native zero initial state: 1 and 2 threads give identical results', { skip }, () => {
-  const before = native!.threads!();
-  try {
-    for (const c of [
-      { mode: 'lstm', T: 5, B: 64, I: 20, H: 65 },
-      { mode: 'gru', T: 4, B: 33, I: 9, H: 17, reverse: true },
-      { mode: 'rnn', T: 3, B: 65, I: 7, H: 63, lengths: Array.from({ length: 65 }, (_, b) => 1 + (b % 3)) },
-    ] as Case[]) {
-      const p = problem(c, 900, ['dh0']);
-      native!.setThreads!(1);
-      const one = runNative(p);
-      native!.setThreads!(2);
-      const two = runNative(p);
-      for (const [k, v] of one) assert.deepEqual(two.get(k), v, `${JSON.stringify(c)} ${k}`);
-    }
-  } finally {
-    native!.setThreads!(before);
-  }
+  for (const c of [
+    { mode: 'lstm', T: 5, B: 64, I: 20, H: 65 },
+    { mode: 'gru', T: 4, B: 33, I: 9, H: 17, reverse: true },
+    { mode: 'rnn', T: 3, B: 65, I: 7, H: 63, lengths: Array.from({ length: 65 }, (_, b) => 1 + (b % 3)) },
+  ] as Case[]) assertSameOnOneAndTwoThreads(c, 900, ['dh0']);
 });
