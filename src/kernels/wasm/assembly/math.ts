@@ -1,10 +1,10 @@
 import { madd } from './gemm';
 
-// Vectorised float32 transcendentals on f32x4 lanes (Cephes single-precision polynomials):
-// exp to ~1 ulp over the whole float range, tanh and sigmoid built on it. Every cell and
-// softmax kernel calls these, so they are inlined into the loops. The polynomials' steps are
-// fused multiply-adds in the relaxed-SIMD build: the cells wait on these chains (latency, not
-// throughput, bounds an LSTM step's cell), and fusing halves them.
+// Vectorised float32 transcendentals on f32x4 lanes: exp to ~1 ulp over the whole float range
+// (Cephes single-precision polynomial), and the cells' tanh and sigmoid on a leaner exp core.
+// Every cell and softmax kernel calls these, so they are inlined into the loops. The
+// polynomials' steps are fused multiply-adds in the relaxed-SIMD build: the cells wait on these
+// chains, and fusing halves them.
 
 // @ts-ignore: decorator
 @inline const LOG2E: f32 = 1.44269504088896341;
@@ -65,42 +65,68 @@ import { madd } from './gemm';
 // stays a normal number, and a NaN passes the clamps (pmin/pmax keep their first operand when
 // either is NaN) and then every arithmetic step. Both need e^y for y = -v with v at hand, so the
 // core takes v and works with s = -r, which saves negating (three instructions in V8, with
-// the sign mask rebuilt each time). The cells are bound by these chains' latency (the out-of-
-// order window holds only a few 4-lane steps), so the chains are kept short: Estrin's scheme
-// for the polynomial, and constants folded in off the chain.
+// the sign mask rebuilt each time). An LSTM step's cell waits on these chains and is bound by
+// how many of their instructions the out-of-order window holds, so they are kept short and
+// few: Estrin's scheme for a polynomial one term shorter than expV's, 2^n one shift away, and
+// constants folded in off the chain.
 
 // @ts-ignore: decorator
 @inline const SIGN_BIT: i32 = 0x80000000;
+// 1.5·2^23 + 127: adding it rounds as ROUNDER does and leaves n + 127, the biased exponent of
+// 2^n, in the low mantissa bits.
+// @ts-ignore: decorator
+@inline const ROUNDER_BIASED: f32 = 12583039.0;
+// ln 2 rounded to float32, for n·ln2 in one fused step (see oneMinusExpReduced).
+// @ts-ignore: decorator
+@inline const LN2: f32 = 0.693147180559945309;
 
-/** n = round(-v·log2 e), held in the low mantissa bits of n + 1.5·2^23 (as in expV). */
+// expm1(r) = r + r² (A0 + A1 r + A2 r² + A3 r³ + A4 r⁴) for |r| <= ln2 / 2 within 1.4e-8 relative
+// (weighted minimax, the coefficients fitted as float32 one after the other). expV's Cephes
+// polynomial has one term more for 2e-9, more than float32 results need.
+// @ts-ignore: decorator
+@inline const EXPM1_A0: f32 = 4.9999997020e-01;
+// @ts-ignore: decorator
+@inline const EXPM1_A1: f32 = 1.6666546464e-01;
+// @ts-ignore: decorator
+@inline const EXPM1_A2: f32 = 4.1667435318e-02;
+// @ts-ignore: decorator
+@inline const EXPM1_A3: f32 = 8.3662616089e-03;
+// @ts-ignore: decorator
+@inline const EXPM1_A4: f32 = 1.3870656257e-03;
+
+/** round(-v·log2 e) + 127, held in the low mantissa bits (as in expV). */
 // @ts-ignore: decorator
 @inline function roundedNegLog2e(v: v128): v128 {
-  return madd(v, f32x4.splat(-LOG2E), f32x4.splat(ROUNDER));
-}
-
-/**
- * 1 - e^r for r = -v - n·ln2 (n from roundedNegLog2e(v), passed as `shifted`); -expm1(r), so
- * there is no cancellation near r = 0. expV's polynomial with r = -s, s = v + n·ln2.
- */
-// @ts-ignore: decorator
-@inline function oneMinusExpReduced(v: v128, shifted: v128): v128 {
-  const fx = f32x4.sub(shifted, f32x4.splat(ROUNDER));
-  let s = madd(fx, f32x4.splat(LN2_HI), v);
-  s = madd(fx, f32x4.splat(LN2_LO), s);
-  const s2 = f32x4.mul(s, s);
-  // p(r) = Σ a_k r^k in pairs (Estrin): the odd terms change sign with r = -s.
-  const p01 = nmadd(s, f32x4.splat(1.6666665459e-1), f32x4.splat(5.0000001201e-1));
-  const p23 = nmadd(s, f32x4.splat(8.3334519073e-3), f32x4.splat(4.1665795894e-2));
-  const p45 = nmadd(s, f32x4.splat(1.9875691500e-4), f32x4.splat(1.3981999507e-3));
-  const p = madd(s2, madd(s2, p45, p23), p01);
-  // -(r + p r²)
-  return nmadd(p, s2, s);
+  return madd(v, f32x4.splat(-LOG2E), f32x4.splat(ROUNDER_BIASED));
 }
 
 /** 2^n for the n that roundedNegLog2e put in `shifted` (n in [-126, 127]). */
 // @ts-ignore: decorator
 @inline function pow2(shifted: v128): v128 {
-  return i32x4.shl(i32x4.sub(shifted, i32x4.splat(ROUNDER_BITS - 127)), 23);
+  // The rounder's own mantissa bits all lie above bit 8: the shift leaves (n + 127) << 23.
+  return i32x4.shl(shifted, 23);
+}
+
+/**
+ * 1 - e^r for r = -v - n·ln2 (n from `shifted`, as roundedNegLog2e makes it); -expm1(r), so
+ * there is no cancellation near r = 0. Works with s = -r = v + n·ln2. `oneStep` (tanh: |n| <= 29)
+ * takes n·ln2 in one fused step in the relaxed-SIMD build: |n|·|ln 2 - LN2| < 6e-8 moves e^r by
+ * less than that relatively, and tanh's result by less still (its error is e^(-2|x|)-damped
+ * where n is not small); were the product rounded (relaxed_madd unfused), by under an ulp too.
+ * Otherwise ln 2 is split in two (Cody-Waite), exact for sigmoid's whole range of n.
+ */
+// @ts-ignore: decorator
+@inline function oneMinusExpReduced(v: v128, shifted: v128, oneStep: bool): v128 {
+  const fx = f32x4.sub(shifted, f32x4.splat(ROUNDER_BIASED));
+  const s = oneStep && ASC_FEATURE_RELAXED_SIMD
+    ? madd(fx, f32x4.splat(LN2), v)
+    : madd(fx, f32x4.splat(LN2_LO), madd(fx, f32x4.splat(LN2_HI), v));
+  const s2 = f32x4.mul(s, s), s4 = f32x4.mul(s2, s2);
+  // -(r + r² p(r)) = s - s²(p01 + s² p23 + s⁴ A4) = (s - s² p01) - s⁴ (p23 + s² A4), pairs of
+  // terms (Estrin) in which the odd ones change sign with r = -s.
+  const p01 = nmadd(s, f32x4.splat(EXPM1_A1), f32x4.splat(EXPM1_A0));
+  const p23 = nmadd(s, f32x4.splat(EXPM1_A3), f32x4.splat(EXPM1_A2));
+  return nmadd(s4, madd(s2, f32x4.splat(EXPM1_A4), p23), nmadd(s2, p01, s));
 }
 
 /**
@@ -114,7 +140,7 @@ import { madd } from './gemm';
   const shifted = roundedNegLog2e(v);
   const scale = pow2(shifted);
   // 1 + 2^n (1 + expm1(r)), with 1 + 2^n formed off the chain.
-  const denominator = nmadd(scale, oneMinusExpReduced(v, shifted), f32x4.add(scale, f32x4.splat(1.0)));
+  const denominator = nmadd(scale, oneMinusExpReduced(v, shifted, false), f32x4.add(scale, f32x4.splat(1.0)));
   return f32x4.div(f32x4.splat(1.0), denominator);
 }
 
@@ -123,19 +149,22 @@ import { madd } from './gemm';
 @inline const TANH_CLAMP: f32 = 10.0;
 
 /**
- * tanh per lane as -m / (2 + m), m = expm1(-2|x|) = 2^n expm1(r) + (2^n - 1), then the sign
- * of x put back: one path for every x (no polynomial for small |x|: expm1 keeps full relative
- * precision there, since n = 0) and one division. Within about 2.5 ulp of the float64 tanh.
+ * tanh per lane as (1 - e) / (1 + e), e = e^(-2|x|) = 2^n e^r, both sides formed from
+ * 1 - e^r in one fused step each (1 - e does not cancel: n = 0 for small |x|, where expm1
+ * keeps full relative precision), then the sign of x put back: one path for every x and one
+ * division. Within about 2.5 ulp of the float64 tanh.
  */
 // @ts-ignore: decorator
 @inline export function tanhV(x: v128): v128 {
   const sign = i32x4.splat(SIGN_BIT);
   const t = f32x4.pmin(v128.andnot(x, sign), f32x4.splat(TANH_CLAMP));
   // -2t·log2(e) straight from t: 2t is needed only later, off the chain.
-  const shifted = madd(t, f32x4.splat(-2.0 * LOG2E), f32x4.splat(ROUNDER));
+  const shifted = madd(t, f32x4.splat(-2.0 * LOG2E), f32x4.splat(ROUNDER_BIASED));
+  const v = f32x4.add(t, t);
   const scale = pow2(shifted);
-  // -m, in [0, 1).
-  const negM = madd(scale, oneMinusExpReduced(f32x4.add(t, t), shifted), f32x4.sub(f32x4.splat(1.0), scale));
-  const magnitude = f32x4.div(negM, f32x4.sub(f32x4.splat(2.0), negM));
+  const q = oneMinusExpReduced(v, shifted, true);
+  const one = f32x4.splat(1.0);
+  // (1 - 2^n) + 2^n q and (1 + 2^n) - 2^n q, side by side.
+  const magnitude = f32x4.div(madd(scale, q, f32x4.sub(one, scale)), nmadd(scale, q, f32x4.add(one, scale)));
   return v128.or(magnitude, v128.and(x, sign));
 }
