@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadNativeKernels, nativeAddon, nativeLoadFailure } from '../../src/kernels/native/index.js';
+import { loadNativeKernels, nativeLoadFailure } from '../../src/kernels/native/index.js';
+import { type Act, sigmoid, sweep, worstRelative } from '../helpers/activation-sweep.js';
+import { forEachIsa } from '../helpers/native-isa.js';
 
 // The native tanh and sigmoid (native/src/simd.h: expm1-based tanh, sigmoid through one exp and
 // one division) over dense sweeps against float64, on every instruction set this CPU has: a few
@@ -10,47 +12,14 @@ import { loadNativeKernels, nativeAddon, nativeLoadFailure } from '../../src/ker
 // signs, subnormal and huge inputs.
 
 const native = loadNativeKernels();
-const addon = nativeAddon();
 const skip = native ? false : `native addon not built (${nativeLoadFailure()}); run \`npm run build:native\``;
-
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-type Act = 'tanh' | 'sigmoid';
-
-function forEachIsa(fn: (isa: string) => void): void {
-  const best = addon!.isa();
-  try {
-    for (const isa of addon!.supportedIsas()) {
-      assert.ok(addon!.setIsa(isa), isa);
-      fn(isa);
-    }
-  } finally {
-    addon!.setIsa(best);
-  }
-}
-
-function sweep(lo: number, hi: number, n: number): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = lo + ((hi - lo) * i) / (n - 1);
-  return x;
-}
 
 function run(act: Act, x: Float32Array): Float32Array {
   const y = new Float32Array(x.length);
   native!.activationForward(act, 0, x.length, x, y);
   return y;
 }
-
-function worstRelative(act: Act, x: Float32Array): { rel: number; at: number } {
-  const y = run(act, x);
-  const f = act === 'tanh' ? Math.tanh : sigmoid;
-  let rel = 0, at = NaN;
-  for (let i = 0; i < x.length; i++) {
-    const e = f(x[i]);
-    const r = e === 0 ? Math.abs(y[i]) : Math.abs(y[i] - e) / Math.abs(e);
-    if (r > rel) { rel = r; at = x[i]; }
-  }
-  return { rel, at };
-}
+const runNative = (act: Act) => (x: Float32Array, y: Float32Array) => y.set(run(act, x));
 
 test('native tanh and sigmoid stay within a few ulp of float64 over dense sweeps, every ISA', { skip }, () => {
   // 3e-7 is 2.5 ulp just below 1 and 5 ulp just above 0.5 (the functions measure <= 2.1e-7 here).
@@ -64,7 +33,7 @@ test('native tanh and sigmoid stay within a few ulp of float64 over dense sweeps
   ];
   forEachIsa((isa) => {
     for (const [act, x, bound] of cases) {
-      const { rel, at } = worstRelative(act, x);
+      const { rel, at } = worstRelative(act, x, runNative(act));
       assert.ok(rel <= bound, `${isa} ${act} over [${x[0]}, ${x[x.length - 1]}]: relative error ${rel} at x = ${at}`);
     }
     // Odd symmetry is exact: the magnitude is computed from |x| and the sign put back.

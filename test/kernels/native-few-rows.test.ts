@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
-import { loadNativeKernels, nativeAddon, nativeLoadFailure } from '../../src/kernels/native/index.js';
+import { loadNativeKernels, nativeLoadFailure } from '../../src/kernels/native/index.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
 import { type SequenceCase as Case, rand } from '../helpers/sequence-case.js';
 import { check, problem, runNative } from '../helpers/native-sequence-check.js';
+import { forEachIsa } from '../helpers/native-isa.js';
 
 // The native few-rows paths (native/src/few_rows.h, gemv.h): layer passes with a batch of 4 rows
 // or fewer (generation and priming) and gemm with M <= 4 and B transposed (y = x · Wᵀ), against
@@ -13,7 +14,6 @@ import { check, problem, runNative } from '../helpers/native-sequence-check.js';
 // enough to be split over the threads give the same numbers as one thread.
 
 const native = loadNativeKernels();
-const addon = nativeAddon();
 const skip = native ? false : `native addon not built (${nativeLoadFailure()}); run \`npm run build:native\``;
 
 /** Runs fn with the native backend on each thread count, restoring the count afterwards. */
@@ -121,18 +121,6 @@ test('native few rows: 1 and 2 threads give identical results', { skip }, () => 
   }
 });
 
-/** Runs fn once per instruction set, restoring the best one afterwards. */
-function forEachIsa(fn: (isa: string) => void): void {
-  const best = addon!.isa();
-  try {
-    for (const isa of addon!.supportedIsas()) {
-      assert.ok(addon!.setIsa(isa), isa);
-      fn(isa);
-    }
-  } finally {
-    addon!.setIsa(best);
-  }
-}
 
 test('native few rows: gemm with M <= 4 and B transposed, odd sizes, alpha and beta, 1 and 2 threads', { skip }, () => {
   const rng = new Random(5);

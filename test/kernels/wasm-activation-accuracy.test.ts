@@ -5,6 +5,7 @@ import { runtime } from '../../src/kernels/wasm/runtime.js';
 import { type WasmExports, wasmImports } from '../../src/kernels/wasm/loader.js';
 import { readFileSync } from 'node:fs';
 import { Random } from '../../src/util/random.js';
+import { type Act, type RunActivation, logSweep, sigmoid, sweep, worstRelative, worstUlps } from '../helpers/activation-sweep.js';
 
 // The wasm cells' tanh and sigmoid (expm1-based tanh, sigmoid without expV's fix-ups; see
 // src/kernels/wasm/assembly/math.ts) over a dense sweep, against float64: a few ulp, much
@@ -12,35 +13,16 @@ import { Random } from '../../src/util/random.js';
 // step shows here first. And the two-pass LSTM and GRU forward cells with the gates written
 // over hg (what an inference pass does inside wasm memory) against separate buffers.
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-
-function sweep(lo: number, hi: number, n: number): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = lo + ((hi - lo) * i) / (n - 1);
-  return x;
-}
-
-function worstRelative(act: 'tanh' | 'sigmoid', x: Float32Array): { rel: number; at: number } {
-  const y = new Float32Array(x.length);
-  wasm.activationForward(act, 0, x.length, x, y);
-  const f = act === 'tanh' ? Math.tanh : sigmoid;
-  let rel = 0, at = NaN;
-  for (let i = 0; i < x.length; i++) {
-    const e = f(x[i]);
-    const r = e === 0 ? Math.abs(y[i]) : Math.abs(y[i] - e) / Math.abs(e);
-    if (r > rel) { rel = r; at = x[i]; }
-  }
-  return { rel, at };
-}
+const runWasm = (act: Act): RunActivation => (x, y) => wasm.activationForward(act, 0, x.length, x, y);
 
 test('wasm tanh and sigmoid stay within ~3 ulp of float64 over dense sweeps', () => {
   // 3e-7 is 2.5 ulp just below 1 and 5 ulp just above 0.5; the functions measure <= 2.1e-7.
-  const cases: ['tanh' | 'sigmoid', Float32Array][] = [
+  const cases: [Act, Float32Array][] = [
     ['tanh', sweep(-12, 12, 200003)], ['tanh', sweep(-0.7, 0.7, 100003)], ['tanh', sweep(-1e-3, 1e-3, 10001)],
     ['sigmoid', sweep(-80, 40, 200003)], ['sigmoid', sweep(-3, 3, 100003)],
   ];
   for (const [act, x] of cases) {
-    const { rel, at } = worstRelative(act, x);
+    const { rel, at } = worstRelative(act, x, runWasm(act));
     assert.ok(rel <= 3e-7, `${act} over [${x[0]}, ${x[x.length - 1]}]: relative error ${rel} at x = ${at}`);
   }
   // Odd symmetry is exact: the magnitude is computed from |x| and the sign put back.
@@ -82,33 +64,6 @@ test('wasm LSTM and GRU forward cells: gates written over hg equal separate buff
   }
 });
 
-type Run = (x: Float32Array, y: Float32Array) => void;
-
-// The largest error over x in float32 ulps of the exact value (the sweeps below stay where that
-// value is a normal float).
-function worstUlps(act: 'tanh' | 'sigmoid', x: Float32Array, run: Run): { ulps: number; at: number } {
-  const y = new Float32Array(x.length);
-  run(x, y);
-  const f = act === 'tanh' ? Math.tanh : sigmoid;
-  let ulps = 0, at = NaN;
-  for (let i = 0; i < x.length; i++) {
-    const e = f(x[i]);
-    const u = Math.abs(y[i] - e) / 2 ** (Math.floor(Math.log2(Math.abs(e))) - 23);
-    if (!(u <= ulps)) { ulps = u; at = x[i]; }
-  }
-  return { ulps, at };
-}
-
-// |x| from `lo` to `hi`, evenly on a log scale, both signs.
-function logSweep(lo: number, hi: number, n: number): Float32Array {
-  const x = new Float32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    x[2 * i + 1] = Math.exp(Math.log(lo) + ((Math.log(hi) - Math.log(lo)) * i) / (n - 1));
-    x[2 * i] = -x[2 * i + 1];
-  }
-  return x;
-}
-
 // The plain SIMD build (dist/wasm/rnnkit.wasm: no fused multiply-adds, ln 2 split in two for
 // tanh too) next to the one this engine loads, on its own memory.
 function plainBuild(): WasmExports {
@@ -116,7 +71,7 @@ function plainBuild(): WasmExports {
   return new WebAssembly.Instance(module, wasmImports(null)).exports as unknown as WasmExports;
 }
 
-function runOn(ex: WasmExports, act: 'tanh' | 'sigmoid'): Run {
+function runOn(ex: WasmExports, act: Act): RunActivation {
   return (x, y) => {
     const p = ex.alloc(8 * x.length + 16);
     new Float32Array(ex.memory.buffer, p, x.length).set(x);
@@ -128,12 +83,12 @@ function runOn(ex: WasmExports, act: 'tanh' | 'sigmoid'): Run {
 
 test('wasm tanh and sigmoid within 2.5 ulp of float64 from tiny to saturated |x|, in both builds', () => {
   const plain = plainBuild();
-  const builds: [string, (act: 'tanh' | 'sigmoid') => Run][] = [
-    ['loaded build', (act) => (x, y) => wasm.activationForward(act, 0, x.length, x, y)],
+  const builds: [string, (act: Act) => RunActivation][] = [
+    ['loaded build', runWasm],
     ['plain SIMD build', (act) => runOn(plain, act)],
   ];
   // Measured: tanh <= 2.25 ulp, sigmoid <= 2.3 ulp (at x ~ -16.6, where 1 + 2^24 rounds).
-  const cases: ['tanh' | 'sigmoid', Float32Array][] = [
+  const cases: [Act, Float32Array][] = [
     ['tanh', logSweep(1e-30, 30, 100003)], ['tanh', sweep(-0.4, 0.4, 100003)],
     // Down to -87, where sigmoid's result is still a normal float.
     ['sigmoid', sweep(-87, 30, 200003)], ['sigmoid', logSweep(1e-30, 87, 100003)],
@@ -147,7 +102,7 @@ test('wasm tanh and sigmoid within 2.5 ulp of float64 from tiny to saturated |x|
 });
 
 test('wasm tanh and sigmoid at NaN, infinities, zeros, subnormals and out-of-range inputs', () => {
-  const run = (act: 'tanh' | 'sigmoid', values: number[]) => {
+  const run = (act: Act, values: number[]) => {
     const x = Float32Array.from(values), y = new Float32Array(x.length);
     wasm.activationForward(act, 0, x.length, x, y);
     return [...y];
