@@ -5,8 +5,8 @@ import { allF32, runtime } from './runtime.js';
 
 // The optimiser updates and the cross-entropy on wasm (./assembly/optim.ts, ./assembly/loss.ts):
 // copy the buffers into the scratch arena, run, copy the changed ones out (the updates chunk by
-// chunk). Float64 buffers (gradient checks) run on the js reference. Scalars PyTorch computes in Python double (1 - β,
-// 1 - lr·wd) are computed here and rounded once at the call.
+// chunk). Float64 buffers (gradient checks) run on the js reference. Scalars PyTorch computes
+// in Python double (1 - β, 1 - lr·wd) are computed here and rounded once at the call.
 
 type F32 = Float32Array;
 
