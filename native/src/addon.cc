@@ -287,7 +287,10 @@ Napi::Value SequenceForward(const Napi::CallbackInfo& info) {
   s.bIh = a.f32(14, "bIh", GH, true);
   s.bHh = a.f32(15, "bHh", GH, true);
   s.wHr = a.f32(16, "wHr", mul(s.P, s.H), true);
-  s.out = a.f32(17, "out", N * s.P);
+  const int outStride = a.integer(25, "outStride");
+  if (a.ok() && outStride < s.P) return a.fail("outStride is less than P"), info.Env().Undefined();
+  s.outStride = outStride;
+  s.out = a.f32(17, "out", N == 0 ? 0 : (N - 1) * (size_t)outStride + s.P);
   s.hN = a.f32(18, "hN", BP);
   s.cN = lstm ? a.f32(19, "cN", BH, true) : nullptr;
   s.hAll = a.f32(20, "hAll", (N + s.B) * s.P, true);

@@ -48,12 +48,20 @@ struct SeqArgs {
   const int32_t* rows;
   const float *x, *h0, *c0, *wIh, *wHh, *bIh, *bHh, *wHr;
   float *out, *hN, *cN;
+  /** Floats from one row of out to the next (P, or 2P for a direction of a bidirectional layer). */
+  long outStride;
   // Saved for backward (forward writes them when non-null; backward reads them).
   float *hAll, *cAll, *gatesAll, *hgAll, *hRawAll;
   // Backward only.
   const float *dOut, *dhN, *dcN;
   float *dx, *dh0, *dc0, *dWIh, *dWHh, *dBIh, *dBHh, *dWHr;
 };
+
+/** Zeros the output rows [0, rows) of a layer (cols floats each, one every `stride` floats). */
+static inline void zeroOutputRows(float* out, size_t rows, int cols, long stride) {
+  if (stride == cols) { std::memset(out, 0, sizeof(float) * rows * cols); return; }
+  for (size_t r = 0; r < rows; r++) std::memset(out + r * stride, 0, sizeof(float) * cols);
+}
 
 /** The kernels of one instruction set; addon.cc picks a table at run time. */
 struct Isa {

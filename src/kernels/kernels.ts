@@ -22,6 +22,11 @@ export interface SequenceSpec {
    * sequence has ended (its state is carried, its output is 0). null: step s reads time s.
    */
   rows: Int32Array | null;
+  /**
+   * Floats from one row of `out` to the next (default P): the directions of a bidirectional
+   * layer write their halves of one [T, B, 2P] output in place (out then starts at the half).
+   */
+  outStride?: number;
 }
 
 /** A layer's weights: wIh [G*H, I], wHh [G*H, P], biases [G*H], wHr [P, H] (LSTM projection). */

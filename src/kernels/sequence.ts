@@ -53,7 +53,9 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
     const hRawAll = w.wHr ? like(x, N * H) : null;
     const xStep = rows ? like(x, B * GH) : null;
     const hgScratch = isGru ? null : like(x, B * GH);
-    out.fill(0, 0, N * P);
+    const outStride = spec.outStride ?? P;
+    if (outStride === P) out.fill(0, 0, N * P);
+    else for (let r = 0; r < N; r++) out.fill(0, r * outStride, r * outStride + P);
 
     for (let s = 0; s < T; s++) {
       const hPrev = hAll.subarray(s * B * P, (s + 1) * B * P);
@@ -87,7 +89,7 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
       for (let b = 0; b < B; b++) {
         const t = rows ? rows[s * B + b] : s * B + b;
         if (t >= 0) {
-          out.set(hNext.subarray(b * P, (b + 1) * P), t * P);
+          out.set(hNext.subarray(b * P, (b + 1) * P), t * outStride);
         } else {
           // Past the end of this sequence: carry the state; the output stays 0.
           hNext.set(hPrev.subarray(b * P, (b + 1) * P), b * P);

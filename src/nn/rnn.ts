@@ -1,8 +1,9 @@
 import type { Activation, Buf } from '../kernels/kernels.js';
-import { concatLast, reshape, select0, stack0, transpose01 } from '../tensor/ops/basic.js';
+import { reshape, select0, stack0, transpose01 } from '../tensor/ops/basic.js';
+import { record } from '../tensor/autograd.js';
 import { dropout } from '../tensor/ops/dropout.js';
-import { type CellMode, gateCount, recurrentLayer } from '../tensor/ops/recurrent.js';
-import { Tensor, type DType, allocate, shapeString } from '../tensor/tensor.js';
+import { type CellMode, type RecurrentIntoResult, gateCount, recurrentLayer, recurrentLayerInto } from '../tensor/ops/recurrent.js';
+import { Tensor, type DType, allocate, dtypeOf, shapeString } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { uniformTensor } from './init.js';
 import { checkPositiveInt } from './linear.js';
@@ -151,18 +152,30 @@ export abstract class RecurrentBase extends Module {
     const hN: Tensor[] = [], cN: Tensor[] = [];
     for (let l = 0; l < L; l++) {
       if (l > 0 && this.dropout > 0 && this.training) x = dropout(x, this.dropout, this.rng);
-      const outs: Tensor[] = [];
-      for (let d = 0; d < D; d++) {
-        const i = l * D + d;
-        const r = recurrentLayer(x, h0 ? select0(h0, i) : null, c0 ? select0(c0, i) : null, this.layers[l][d], {
-          mode: this.mode, hiddenSize: H, activation: this.nonlinearity as Activation,
-          negativeSlope: this.negativeSlope, reverse: d === 1, lengths,
-        }, D === 1 ? null : directionOutput(dtype, d, T * B * P));
-        outs.push(r.output);
+      const cfg = (d: number) => ({
+        mode: this.mode, hiddenSize: H, activation: this.nonlinearity as Activation,
+        negativeSlope: this.negativeSlope, reverse: d === 1, lengths,
+      });
+      const state = (t: Tensor | null, d: number) => (t ? select0(t, l * D + d) : null);
+      if (D === 1) {
+        const r = recurrentLayer(x, state(h0, 0), state(c0, 0), this.layers[l][0], cfg(0));
+        x = r.output;
         hN.push(r.hN);
         if (r.cN) cN.push(r.cN);
+        continue;
       }
-      x = D === 1 ? outs[0] : concatLast(outs);
+      // Both directions write their halves of the layer's [T, B, 2P] output in place.
+      const y = allocate(dtype, T * B * 2 * P);
+      const grads: RecurrentIntoResult['outputGrad'][] = [];
+      for (let d = 0; d < 2; d++) {
+        const r = recurrentLayerInto(x, state(h0, d), state(c0, d), this.layers[l][d], cfg(d), { buf: y.subarray(d * P), stride: 2 * P });
+        hN.push(r.hN);
+        if (r.cN) cN.push(r.cN);
+        grads.push(r.outputGrad);
+      }
+      x = record(new Tensor(y, [T, B, 2 * P]), `${this.mode}-bidirectional-output`, grads.map((g) => g?.node), (g) => {
+        grads.forEach((into, d) => into?.set(columnsOf(g, T * B, 2 * P, d * P, P)));
+      });
     }
     let output = x;
     let h = stack0(hN);
@@ -188,15 +201,11 @@ export abstract class RecurrentBase extends Module {
   }
 }
 
-// The directions' outputs of a bidirectional layer are only copied into their concatenation
-// (below), so each direction writes into one buffer kept for it instead of a fresh [T, B, P]
-// array per pass: a fresh array costs page faults on every pass (W5: 2 x 3.3 MB a step).
-const directionOutputs: Partial<Record<DType, Buf[]>> = {};
-
-function directionOutput(dtype: DType, d: number, n: number): Buf {
-  const bufs = (directionOutputs[dtype] ??= []);
-  if (!bufs[d] || bufs[d].length < n) bufs[d] = allocate(dtype, n);
-  return bufs[d];
+/** Columns [from, from + width) of a [rows, cols] buffer, as a contiguous [rows, width] one. */
+function columnsOf(g: Buf, rows: number, cols: number, from: number, width: number): Buf {
+  const out = allocate(dtypeOf(g), rows * width);
+  for (let r = 0; r < rows; r++) out.set(g.subarray(r * cols + from, r * cols + from + width), r * width);
+  return out;
 }
 
 function checkLengths(name: string, lengths: ArrayLike<number>, T: number, B: number): Int32Array {

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GRU, LSTM, type RNNOptions } from '../../src/nn/rnn.js';
-import { backward } from '../../src/tensor/autograd.js';
+import { backward, record } from '../../src/tensor/autograd.js';
 import { add, weightedSum } from '../../src/tensor/ops/basic.js';
-import { recurrentLayer } from '../../src/tensor/ops/recurrent.js';
+import { recurrentLayer, recurrentLayerInto } from '../../src/tensor/ops/recurrent.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Random } from '../../src/util/random.js';
 
-// The directions of a bidirectional layer write their outputs into buffers kept for them
-// (src/nn/rnn.ts): several passes alive at once (forward, forward, then both backward), other
-// sizes in between, padded sequences and stacked layers must give what each pass gives alone,
-// and results read after the later pass must still be their own (a one-direction module
-// returns its last layer's output as it is: that one must never be such a buffer).
+// The directions of a bidirectional layer write their halves of the layer's output in place
+// (src/nn/rnn.ts, recurrentLayerInto): several passes alive at once (forward, forward, then both
+// backward), other sizes in between, padded sequences and stacked layers must give what each
+// pass gives alone, and results read after the later pass must still be their own.
 
 function randTensor(shape: number[], rng: Random, requiresGrad = false): Tensor {
   const t = Tensor.zeros(shape, 'float32', requiresGrad);
@@ -64,15 +63,49 @@ test('recurrent modules: passes alive at once give what each gives alone (output
   }
 });
 
-test('recurrentLayer: outInto too short or of another dtype is refused, naming both', () => {
+test('recurrentLayerInto: the output rows at a stride equal recurrentLayer\'s, gradients too; bad buffers refused', () => {
   const rng = new Random(4);
+  const T = 5, I = 4, H = 5;
+  // Batches of 3 take the backends' few-rows paths, of 6 the batched ones.
+  for (const [mode, B] of [['rnn', 3], ['lstm', 3], ['gru', 3], ['rnn', 6], ['lstm', 6], ['gru', 6]] as const) {
+    const G = mode === 'rnn' ? 1 : mode === 'lstm' ? 4 : 3;
+    const lengths = Int32Array.from({ length: B }, (_, b) => 1 + ((b * 3) % T));
+    for (const [rows, reverse, requiresGrad] of [[null, false, true], [lengths, true, true], [null, false, false], [lengths, false, false]] as const) {
+      const x = randTensor([T, B, I], rng, requiresGrad);
+      const w = { wIh: randTensor([G * H, I], rng, requiresGrad), wHh: randTensor([G * H, H], rng, requiresGrad), bIh: randTensor([G * H], rng, requiresGrad), bHh: null, wHr: null };
+      const cfg = { mode, hiddenSize: H, activation: 'tanh' as const, negativeSlope: 0, reverse, lengths: rows };
+      const label = `${mode} B=${B} lengths=${rows} reverse=${reverse} grad=${requiresGrad}`;
+      // Rows of 2H with this layer's H values from column H on; the other columns are left alone.
+      const buf = new Float32Array(T * B * 2 * H).fill(7);
+      const r = recurrentLayerInto(x, null, null, w, cfg, { buf: buf.subarray(H), stride: 2 * H });
+      const plain = recurrentLayer(x, null, null, w, cfg);
+      for (let row = 0; row < T * B; row++) {
+        assert.deepEqual(buf.subarray(row * 2 * H + H, row * 2 * H + 2 * H), plain.output.data.subarray(row * H, row * H + H), `${label}: row ${row}`);
+        assert.ok(buf.subarray(row * 2 * H, row * 2 * H + H).every((v) => v === 7), `${label}: row ${row}'s other columns untouched`);
+      }
+      assert.deepEqual(r.hN.data, plain.hN.data, `${label}: hN`);
+      assert.equal(r.outputGrad === null, !requiresGrad, `${label}: an output gradient is taken only when recording`);
+      if (!requiresGrad) continue;
+      const dOut = randTensor([T, B, H], rng);
+      const grads = (run: () => void) => {
+        for (const t of [x, w.wIh, w.wHh, w.bIh]) t.grad = null;
+        run();
+        return [x, w.wIh, w.wHh, w.bIh].map((t) => t.grad!.slice());
+      };
+      const expected = grads(() => backward(weightedSum(plain.output, dOut)));
+      const got = grads(() => {
+        const out = new Tensor(new Float32Array(T * B * H), [T, B, H]);
+        const g = r.outputGrad!;
+        backward(record(out, 'test-output', [g.node], (d) => g.set(d)), dOut.data);
+      });
+      assert.deepEqual(got, expected, `${label}: gradients`);
+    }
+  }
   const x = randTensor([3, 2, 4], rng);
   const w = { wIh: randTensor([15, 4], rng), wHh: randTensor([15, 5], rng), bIh: null, bHh: null, wHr: null };
   const cfg = { mode: 'gru' as const, hiddenSize: 5, activation: 'tanh' as const, negativeSlope: 0, reverse: false, lengths: null };
-  assert.throws(() => recurrentLayer(x, null, null, w, cfg, new Float32Array(29)), /outInto holds 29 float32 values, the output needs 30 float32/);
-  assert.throws(() => recurrentLayer(x, null, null, w, cfg, new Float64Array(30)), /float64/);
-  const into = new Float32Array(40);
-  const r = recurrentLayer(x, null, null, w, cfg, into);
-  assert.equal(r.output.data.buffer, into.buffer);
-  assert.deepEqual(r.output.data, recurrentLayer(x, null, null, w, cfg).output.data);
+  assert.throws(() => recurrentLayerInto(x, null, null, w, cfg, { buf: new Float32Array(54), stride: 10 }),
+    /output buffer \(54 float32 values, row stride 10\) cannot hold 6 rows of 5 float32 values/);
+  assert.throws(() => recurrentLayerInto(x, null, null, w, cfg, { buf: new Float32Array(60), stride: 4 }), /row stride 4/);
+  assert.throws(() => recurrentLayerInto(x, null, null, w, cfg, { buf: new Float64Array(60), stride: 10 }), /float64/);
 });

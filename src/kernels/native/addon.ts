@@ -29,7 +29,7 @@ export interface NativeAddon {
     wIh: Float32Array, wHh: Float32Array, bIh: Float32Array | null, bHh: Float32Array | null, wHr: Float32Array | null,
     out: Float32Array, hN: Float32Array, cN: Float32Array | null,
     hAll: Float32Array | null, cAll: Float32Array | null, gatesAll: Float32Array | null, hgAll: Float32Array | null,
-    hRawAll: Float32Array | null): void;
+    hRawAll: Float32Array | null, outStride: number): void;
   sequenceBackward(mode: number, T: number, B: number, I: number, H: number, P: number, act: number, slope: number,
     rows: Int32Array | null, x: Float32Array, wIh: Float32Array, wHh: Float32Array, wHr: Float32Array | null,
     hAll: Float32Array, cAll: Float32Array | null, gatesAll: Float32Array | null, hgAll: Float32Array | null,

@@ -46,7 +46,7 @@ export function createNativeSequenceKernels(addon: NativeAddon) {
     addon.sequenceForward(MODES[mode], T, B, spec.I, H, P, activationCode(spec.activation), spec.negativeSlope,
       spec.rows, x as F32, h0 as F32 | null, isLstm ? c0 as F32 | null : null, w.wIh as F32, w.wHh as F32,
       w.bIh as F32 | null, w.bHh as F32 | null, w.wHr as F32 | null, out as F32, hN as F32,
-      isLstm ? cN as F32 | null : null, hAll, cAll, gatesAll, hgAll, hRawAll);
+      isLstm ? cN as F32 | null : null, hAll, cAll, gatesAll, hgAll, hRawAll, spec.outStride ?? P);
     return keep ? new NativeSequenceContext(spec, x as F32, w, hAll!, cAll, gatesAll, hgAll, hRawAll) : null;
   }
 

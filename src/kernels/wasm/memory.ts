@@ -84,6 +84,13 @@ export class WasmMemory {
     dst.set(this.f32.subarray(i, i + n));
   }
 
+  /** rows rows of `cols` floats at ptr (contiguous) into dst, one every `stride` floats. */
+  getRows(ptr: number, dst: Float32Array, rows: number, cols: number, stride: number): void {
+    if (stride === cols) return this.get(ptr, dst, rows * cols);
+    const i = ptr >>> 2;
+    for (let r = 0; r < rows; r++) dst.set(this.f32.subarray(i + r * cols, i + (r + 1) * cols), r * stride);
+  }
+
   /** dst[0..n) += memory at ptr. */
   addTo(ptr: number, dst: Float32Array, n = dst.length): void {
     if (n === 0) return;

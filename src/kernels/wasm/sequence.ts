@@ -80,7 +80,7 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
   team('sequenceForward', B * GH * P, MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
     px, ph0, pc0, pwIh, pwHh, pbIh, pbHh, pwHr, prows, pout, hAll, cAll, gatesAll, hgAll, hRawAll);
 
-  mem.get(pout, out as F32, N * P);
+  mem.getRows(pout, out as F32, N, P, spec.outStride ?? P);
   mem.get(hAll + T * B * P * 4, hN as F32, B * P);
   if (cN && isLstm) mem.get(cAll + T * B * H * 4, cN as F32, B * H);
   if (!block) return null;

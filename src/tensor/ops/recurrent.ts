@@ -46,6 +46,25 @@ export interface RecurrentResult {
   cN: Tensor | null;
 }
 
+/**
+ * Where recurrentLayerInto writes the output: row r (of the [T*B] time-major rows) at
+ * buf[r*stride, r*stride + P). A bidirectional layer's two directions write their halves of
+ * one [T, B, 2P] output so (buf: the output from column d*P on, stride: 2P), with no copy.
+ */
+export interface StridedOutput { buf: Buf; stride: number }
+
+/** recurrentLayerInto's results: the output is the caller's; its gradient goes to `outputGrad`. */
+export interface RecurrentIntoResult {
+  hN: Tensor;
+  cN: Tensor | null;
+  /**
+   * When the layer records for backward: the op's node, for the tensor the caller builds over
+   * the output to list as its parent, and `set`, to hand it the output's gradient as a
+   * contiguous [T*B*P] buffer from that tensor's backward.
+   */
+  outputGrad: { node: Tensor; set(dOut: Buf): void } | null;
+}
+
 /** One layer run as diagnostics see it (src/gradlab/state-grads.ts). */
 export interface ObservedLayerRun {
   x: Tensor; h0: Tensor | null; c0: Tensor | null;
@@ -84,64 +103,78 @@ export function stepRows(T: number, B: number, lengths: ArrayLike<number> | null
   return rows;
 }
 
-/**
- * outInto: where to write the output ([T*B*P] values at least) instead of a fresh buffer, for a
- * caller that copies the output before the buffer is reused (the directions of a bidirectional
- * layer, concatenated at once: ../../nn/rnn.ts). The output tensor's data is then a view of it.
- * No backend reads a layer's output back in backward.
- */
+/** One layer in one direction over the whole sequence; the output is a fresh [T, B, P] tensor. */
 export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
-  w: RecurrentWeights, cfg: RecurrentConfig, outInto: Buf | null = null): RecurrentResult {
+  w: RecurrentWeights, cfg: RecurrentConfig): RecurrentResult {
+  const [T, B] = x.shape;
+  const P = outSize(w, cfg);
+  const out = allocate(x.dtype, T * B * P);
+  const r = runLayer(x, h0, c0, w, cfg, { buf: out, stride: P });
+  const output = new Tensor(out, [T, B, P]);
+  const g = r.outputGrad;
+  if (g) record(output, `${cfg.mode}-layer-output`, [g.node], (dOut) => g.set(dOut));
+  return { output, hN: r.hN, cN: r.cN };
+}
+
+/** recurrentLayer writing its output into the caller's strided rows (see StridedOutput). */
+export function recurrentLayerInto(x: Tensor, h0: Tensor | null, c0: Tensor | null,
+  w: RecurrentWeights, cfg: RecurrentConfig, into: StridedOutput): RecurrentIntoResult {
+  const [T, B] = x.shape;
+  const P = outSize(w, cfg);
+  if (into.stride < P || dtypeOf(into.buf) !== x.dtype || into.buf.length < (T * B - 1) * into.stride + P) {
+    throw new Error(`recurrentLayerInto: the output buffer (${into.buf.length} ${dtypeOf(into.buf)} values, row stride ${into.stride}) cannot hold ${T * B} rows of ${P} ${x.dtype} values`);
+  }
+  return runLayer(x, h0, c0, w, cfg, into);
+}
+
+function outSize(w: RecurrentWeights, cfg: RecurrentConfig): number {
+  return w.wHr ? w.wHr.shape[0] : cfg.hiddenSize;
+}
+
+function runLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null, w: RecurrentWeights, cfg: RecurrentConfig,
+  into: StridedOutput): RecurrentIntoResult {
   const [T, B, I] = x.shape;
   const H = cfg.hiddenSize;
-  const P = w.wHr ? w.wHr.shape[0] : H;
+  const P = outSize(w, cfg);
   const isLstm = cfg.mode === 'lstm';
-  const N = T * B;
   const spec: SequenceSpec = {
     mode: cfg.mode, T, B, I, H, P, activation: cfg.activation, negativeSlope: cfg.negativeSlope,
-    rows: stepRows(T, B, cfg.lengths, cfg.reverse),
+    rows: stepRows(T, B, cfg.lengths, cfg.reverse), outStride: into.stride,
   };
   const inputs = [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr];
-  // The layer's results, [output, hN, cN], are views of one buffer: a single allocation.
-  if (outInto && (outInto.length < N * P || dtypeOf(outInto) !== x.dtype)) {
-    throw new Error(`recurrentLayer: outInto holds ${outInto.length} ${dtypeOf(outInto)} values, the output needs ${N * P} ${x.dtype}`);
-  }
-  const outFloats = outInto ? 0 : N * P;
-  const packed = allocate(x.dtype, outFloats + B * P + (isLstm ? B * H : 0));
-  const out = outInto ? outInto.subarray(0, N * P) : packed.subarray(0, N * P);
-  const hN = packed.subarray(outFloats, outFloats + B * P);
-  const cN = isLstm ? packed.subarray(outFloats + B * P) : null;
+  // hN and cN are views of one buffer: a single allocation.
+  const packed = allocate(x.dtype, B * P + (isLstm ? B * H : 0));
+  const hN = packed.subarray(0, B * P);
+  const cN = isLstm ? packed.subarray(B * P) : null;
   const weights = { wIh: w.wIh.data, wHh: w.wHh.data, bIh: w.bIh?.data ?? null, bHh: w.bHh?.data ?? null, wHr: w.wHr?.data ?? null };
   const keep = needsGrad(...inputs);
   const dhSteps = keep && layerObserver ? layerObserver({ x, h0, c0, weights: w, config: cfg, spec }) : null;
   // A backend that cannot fill dhSteps runs this one layer on the reference kernels.
   const k = dhSteps && !kernels().supportsDhSteps ? jsKernels : kernels();
-  const ctx = k.sequenceForward(spec, x.data, h0?.data ?? null, c0?.data ?? null, weights, out, hN, cN, keep);
+  const ctx = k.sequenceForward(spec, x.data, h0?.data ?? null, c0?.data ?? null, weights, into.buf, hN, cN, keep);
 
-  const outT = new Tensor(out, [T, B, P]), hNT = new Tensor(hN, [B, P]);
+  const hNT = new Tensor(hN, [B, P]);
   const cNT = cN ? new Tensor(cN, [B, H]) : null;
-  if (ctx) {
-    // The three results are separate tensors so that one without a gradient (usually the output
-    // of a layer whose final state alone is used) costs no zero-filled [T, B, P] buffer: each
-    // passes its gradient to a one-value join tensor whose backward, run after all three (it is
-    // their parent), does backpropagation through time once; a missing state gradient reads as
-    // zeros, a missing output gradient is passed as null (the kernels then skip it).
-    let dOut: Buf | null = null, dhN: Buf | null = null, dcN: Buf | null = null;
-    const join = new Tensor(allocate(x.dtype, 1), [1]);
-    const grad = (t: Tensor | null) => (t && t.requiresGrad ? t.gradBuffer() : null);
-    record(join, `${cfg.mode}-layer`, inputs, () => {
-      k.sequenceBackward(ctx, dOut, dhN ?? sharedZeros(x.dtype, B * P),
-        isLstm ? dcN ?? sharedZeros(x.dtype, B * H) : null, {
-          dx: grad(x), dh0: grad(h0), dc0: grad(c0), dWIh: grad(w.wIh), dWHh: grad(w.wHh),
-          dBIh: grad(w.bIh), dBHh: grad(w.bHh), dWHr: grad(w.wHr), dhSteps,
-        });
-      dOut = dhN = dcN = null;
-    });
-    record(outT, `${cfg.mode}-layer-output`, [join], (g) => { dOut = g; join.gradBuffer(); });
-    record(hNT, `${cfg.mode}-layer-hN`, [join], (g) => { dhN = g; join.gradBuffer(); });
-    if (cNT) record(cNT, `${cfg.mode}-layer-cN`, [join], (g) => { dcN = g; join.gradBuffer(); });
-  }
-  return { output: outT, hN: hNT, cN: cNT };
+  if (!ctx) return { hN: hNT, cN: cNT, outputGrad: null };
+  // The three results are separate tensors so that one without a gradient (usually the output
+  // of a layer whose final state alone is used) costs no zero-filled [T, B, P] buffer: each
+  // passes its gradient to a one-value join tensor whose backward, run after all three (it is
+  // their parent), does backpropagation through time once; a missing state gradient reads as
+  // zeros, a missing output gradient is passed as null (the kernels then skip it).
+  let dOut: Buf | null = null, dhN: Buf | null = null, dcN: Buf | null = null;
+  const join = new Tensor(allocate(x.dtype, 1), [1]);
+  const grad = (t: Tensor | null) => (t && t.requiresGrad ? t.gradBuffer() : null);
+  record(join, `${cfg.mode}-layer`, inputs, () => {
+    k.sequenceBackward(ctx, dOut, dhN ?? sharedZeros(x.dtype, B * P),
+      isLstm ? dcN ?? sharedZeros(x.dtype, B * H) : null, {
+        dx: grad(x), dh0: grad(h0), dc0: grad(c0), dWIh: grad(w.wIh), dWHh: grad(w.wHh),
+        dBIh: grad(w.bIh), dBHh: grad(w.bHh), dWHr: grad(w.wHr), dhSteps,
+      });
+    dOut = dhN = dcN = null;
+  });
+  record(hNT, `${cfg.mode}-layer-hN`, [join], (g) => { dhN = g; join.gradBuffer(); });
+  if (cNT) record(cNT, `${cfg.mode}-layer-cN`, [join], (g) => { dcN = g; join.gradBuffer(); });
+  return { hN: hNT, cN: cNT, outputGrad: { node: join, set(g) { dOut = g; join.gradBuffer(); } } };
 }
 
 const zeroBuffers: Partial<Record<DType, Buf>> = {};
