@@ -51,7 +51,7 @@ static void lstmRowForward(int H, const float* xg, const float* hg, const float*
     for (int u = 0; u < U; u++) {
       const int k = j + u * VL;
       if (gates) { st(gates + k, gi[u]); st(gates + H + k, gf[u]); st(gates + 2 * H + k, gg[u]); st(gates + 3 * H + k, go[u]); }
-      cv[u] = gf[u] * ld(cPrev + k) + gi[u] * gg[u];
+      cv[u] = vfma(gf[u], ld(cPrev + k), gi[u] * gg[u]);
       st(c + k, cv[u]);
     }
 #pragma GCC unroll 8
@@ -66,7 +66,7 @@ static void lstmRowForward(int H, const float* xg, const float* hg, const float*
     if (gates) {
       stp(gates + j, gi, n); stp(gates + H + j, gf, n); stp(gates + 2 * H + j, gg, n); stp(gates + 3 * H + j, go, n);
     }
-    V cv = gf * ldp(cPrev + j, n) + gi * gg;
+    V cv = vfma(gf, ldp(cPrev + j, n), gi * gg);
     stp(c + j, cv, n);
     stp(h + j, go * vtanh(cv), n);
   }

@@ -3,11 +3,12 @@
 // isa_*.cc inside its own namespace after its `#pragma GCC target`, with RK_VL (floats per vector).
 //
 // exp: reduction x = n ln2 + r, a degree-6 polynomial for e^r fitted for relative error
-// (~2e-9) and the scaling by 2^n (one vscalefps on AVX-512). The recurrent cells spend most of
-// their time in sigmoid and tanh, so those take a single path each and a single division (on
-// AVX-512 a real one: Zen 4's divider runs beside the FMA pipes; on AVX2 a reciprocal estimate
-// and Newton steps), within about 3 ulp of the float64 functions (test/kernels/native-activation-accuracy.test.ts;
-// sigmoid 5.3 ulp worst where it falls below 1e-37).
+// (~2e-9) and the scaling by 2^n (one vscalefps on AVX-512); tanh's expm1 one of degree 4
+// (1.3e-8). The recurrent cells spend most of their time in sigmoid and tanh, so those take a
+// single path each and a single division (on AVX-512 a real one: Zen 4's divider runs beside the
+// FMA pipes; on AVX2 a reciprocal estimate and Newton steps), within about 3 ulp of the float64
+// functions (test/kernels/native-activation-accuracy.test.ts; sigmoid 5.3 ulp worst where it
+// falls below 1e-37).
 // sigmoid(x) = 1 / (1 + e^-x): no cancellation on either side; the clamp in the exponent keeps it
 //   finite (x < -87.3 gives ~1e-38 instead of a subnormal, far below any tolerance).
 // tanh(|x|) = -m / (2 + m) with m = expm1(-2|x|), computed as 2^n (p(r)) + (2^n - 1) where p(r) is
@@ -59,6 +60,19 @@ RK_INLINE V splat(float x) {
   V v;
   for (int i = 0; i < VL; i++) v[i] = x;
   return v;
+#endif
+}
+/**
+ * a * b + c as one fused multiply-add where the ISA has one, whatever the compiler would contract:
+ * in a * b + c * d it may fuse either product, and differently in an unrolled loop and its tail.
+ */
+RK_INLINE V vfma(V a, V b, V c) {
+#if defined(__x86_64__) && RK_VL == 16
+  return (V)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+#elif defined(__x86_64__) && RK_VL == 8
+  return (V)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+#else
+  return a * b + c;
 #endif
 }
 RK_INLINE V vabs(V x) { return (V)((VI)x & 0x7fffffff); }
