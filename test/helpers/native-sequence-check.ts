@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import type { Buf, SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
+import type { Buf, SequenceGrads, SequenceSpec } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
 import { loadNativeKernels, nativeAddon } from '../../src/kernels/native/index.js';
 import { assertClose } from './close.js';
-import { type SequenceCase as Case, f64, rand, sequenceInputs } from './sequence-case.js';
+import { type SequenceCase as Case, f64, rand, sequenceInputs, weights64 } from './sequence-case.js';
 
 // The native whole-layer kernels (forward, inference and training passes, then BPTT) on one
 // case, against the js reference driver run in float64 on the same float32 inputs. Shared by
@@ -55,7 +55,7 @@ export function runNative(p: Problem): Map<string, Float32Array> {
 export function runReference(p: Problem): Map<string, Buf> {
   const { spec, x, h0, c0, w } = p;
   const { T, B, H, P, mode } = spec;
-  const w64: SequenceWeights = { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
+  const w64 = weights64(w);
   const out = new Float64Array(T * B * P), hN = new Float64Array(B * P), cN = mode === 'lstm' ? new Float64Array(B * H) : null;
   const ctx = js.sequenceForward(spec, f64(x)!, f64(h0), f64(c0), w64, out, hN, cN, true)!;
   const grads = Object.fromEntries(Object.entries(p.grads).map(([k, v]) => [k, f64(v)]));

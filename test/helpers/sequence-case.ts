@@ -1,4 +1,4 @@
-import type { Activation, SequenceSpec } from '../../src/kernels/kernels.js';
+import type { Activation, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
 import { stepRows } from '../../src/tensor/ops/recurrent.js';
 import { Random } from '../../src/util/random.js';
 
@@ -17,6 +17,11 @@ export function rand(n: number, rng: Random, scale: number): Float32Array {
 }
 
 export const f64 = (a: Float32Array | null) => (a ? Float64Array.from(a) : null);
+
+/** A layer's float32 weights in float64, for the js reference driver. */
+export function weights64(w: { wIh: Float32Array; wHh: Float32Array; bIh: Float32Array | null; bHh: Float32Array | null; wHr: Float32Array | null }): SequenceWeights {
+  return { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
+}
 
 /** The weights of a case in float32 (biases and projection null where the case has none). */
 export interface CaseWeights {

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
-import type { SequenceGrads, SequenceWeights } from '../../src/kernels/kernels.js';
+import type { SequenceGrads } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
 import { wasmKernels as wasm } from '../../src/kernels/wasm/index.js';
 import { setMinParallelWork } from '../../src/kernels/wasm/runtime.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
-import { type SequenceCase as Case, f64, rand, sequenceInputs } from '../helpers/sequence-case.js';
+import { type SequenceCase as Case, f64, rand, sequenceInputs, weights64 } from '../helpers/sequence-case.js';
 import { assertSame, onThreads } from '../helpers/threads.js';
 
 // The wasm few-rows path (batch 1, or at most 4 rows in all: generation and priming; products
@@ -21,7 +21,7 @@ setMinParallelWork(0);
 function check(c: Case, seed: number): void {
   const { mode, B, I, H } = c;
   const { rng, spec, x, h0, c0, w, P, GH, N } = sequenceInputs(c, seed);
-  const w64: SequenceWeights = { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
+  const w64 = weights64(w);
   const label = JSON.stringify(c);
 
   const run = (threads: number) => onThreads(wasm, threads, () => {

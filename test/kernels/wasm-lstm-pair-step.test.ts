@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SequenceWeights } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
 import { wasmKernels as wasm } from '../../src/kernels/wasm/index.js';
 import { setMinParallelWork } from '../../src/kernels/wasm/runtime.js';
 import { assertClose } from '../helpers/close.js';
-import { type SequenceCase as Case, f64, sequenceInputs } from '../helpers/sequence-case.js';
+import { type SequenceCase as Case, f64, sequenceInputs, weights64 } from '../helpers/sequence-case.js';
 import { assertSame, onThreads } from '../helpers/threads.js';
 
 // The wasm LSTM forward step made as one product over [x_t, h_{t-1}] with both biases added as
@@ -33,7 +32,7 @@ function check(c: PairCase, seed: number): void {
   const label = JSON.stringify(c);
   const one = onThreads(wasm, 1, () => forward(c, seed, true));
   const { spec, x, h0, c0, w } = one;
-  const w64: SequenceWeights = { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
+  const w64 = weights64(w);
   const out64 = new Float64Array(one.out.length), hN64 = new Float64Array(one.hN.length), cN64 = new Float64Array(one.cN.length);
   js.sequenceForward(spec, f64(x)!, f64(h0), f64(c0), w64, out64, hN64, cN64, false);
   const tol = { atol: 2e-5, rtol: 1e-4 };

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Buf, SequenceGrads, SequenceSpec, SequenceWeights } from '../../src/kernels/kernels.js';
+import type { Buf, SequenceGrads, SequenceSpec } from '../../src/kernels/kernels.js';
 import { jsKernels as js } from '../../src/kernels/js/index.js';
 import { wasmKernels as wasm } from '../../src/kernels/wasm/index.js';
 import { runtime, setMinParallelWork } from '../../src/kernels/wasm/runtime.js';
 import { Random } from '../../src/util/random.js';
 import { assertClose } from '../helpers/close.js';
 import { onThreads } from '../helpers/threads.js';
-import { type SequenceCase as Case, f64, rand, sequenceInputs } from '../helpers/sequence-case.js';
+import { type SequenceCase as Case, f64, rand, sequenceInputs, weights64 } from '../helpers/sequence-case.js';
 
 // The whole-layer wasm kernels (forward and BPTT inside wasm) against the js reference driver
 // run in float64 on the same float32 inputs: every cell kind and RNN activation, reverse
@@ -24,7 +24,7 @@ function check(c: Case, seed: number, o: CheckOptions = {}): void {
   const { rng, spec, x, h0, c0, w, P, GH, N } = sequenceInputs(c, seed);
   if (o.only === 'bIh') w.bHh = null;
   if (o.only === 'bHh') w.bIh = null;
-  const w64: SequenceWeights = { wIh: f64(w.wIh)!, wHh: f64(w.wHh)!, bIh: f64(w.bIh), bHh: f64(w.bHh), wHr: f64(w.wHr) };
+  const w64 = weights64(w);
   const label = JSON.stringify({ ...c, ...o });
 
   const out = new Float32Array(N * P), hN = new Float32Array(B * P), cN = mode === 'lstm' ? new Float32Array(B * H) : null;

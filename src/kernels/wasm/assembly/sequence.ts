@@ -78,7 +78,7 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
 
   if (pairStep) {
     packBPairPart(GH, I, wIh, P, wHh, bBuf, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
-    if (biasSum) sumBiases(GH, bIh, bHh, biasSum, tid, nt);
+    if (biasSum) combineBiases(GH, bIh, bHh, biasSum, tid, nt);
   } else if (perStep) {
     packBPart(true, GH, I, wIh, bBuf, partStart(GH, NR, tid, nt), partStart(GH, NR, tid + 1, nt));
   } else {
@@ -166,7 +166,7 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
 }
 
 // biasSum[j] = bIh[j] + bHh[j] (a 0 pointer counting as zeros) for this thread's part of [0, GH).
-function sumBiases(GH: i32, bIh: usize, bHh: usize, biasSum: usize, tid: i32, nt: i32): void {
+function combineBiases(GH: i32, bIh: usize, bHh: usize, biasSum: usize, tid: i32, nt: i32): void {
   const j0 = partStart(GH, 1, tid, nt), j1 = partStart(GH, 1, tid + 1, nt);
   for (let j = j0; j < j1; j++) {
     const o = <usize>j << 2;
@@ -195,7 +195,7 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   // cache, then over the rows in order (the same sums whatever the thread split, as in
   // native/src/sequence.h): [B][BW] with the x-side gate gradients' GH columns, then GRU's n
   // part of the h side (its r and z parts equal the x side's; RNN and LSTM: all of them).
-  const sumBiases = dBIh != 0 || dBHh != 0, BW = GH + (isGru ? H : 0);
+  const wantBiasGrads = dBIh != 0 || dBHh != 0, BW = GH + (isGru ? H : 0);
   // dX is made step by step from the x-side gate gradients the step has just written (still in
   // cache) when the packed W_ih fits in cache beside W_hh, instead of by one GEMM reading them
   // all back from memory (W5: 9.8 MB a direction). Each element's arithmetic is the same either
@@ -203,14 +203,14 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   const dxPerStep = dx != 0 && 4 * (packedBFloats(I, GH) + packedBFloats(P, GH)) <= PER_STEP_BACKWARD_WEIGHT_BYTES;
   ensureWork(slot(N * GH) * (dXgIsDHg ? 1 : 2) + slot(N * P) + slot(BH) * 3 + slot(BGH) + slot(BP)
     + slot(packedBFloats(P, GH)) + slot(packedBFloats(H, P)) + slot(packedAFloats()) * nt + slot(finalB)
-    + (sumBiases ? slot(B * BW) + slot(BW) : 0) + (dxPerStep ? slot(packedBFloats(I, GH)) + slot(B * I) : 0), tid, nt);
+    + (wantBiasGrads ? slot(B * BW) + slot(BW) : 0) + (dxPerStep ? slot(packedBFloats(I, GH)) + slot(B * I) : 0), tid, nt);
   // Gate gradients: x side in time-major rows (for dW_ih, dX), h side in step order (for dW_hh).
   const dHgAll = carve(N * GH), dXg = dXgIsDHg ? dHgAll : carve(N * GH), dProjAll = carve(N * P);
   const dhRaw = hRawAll ? carve(BH) : dh;
   const dhDirect = carve(BH), dcSaved = carve(BH), dXgStep = carve(BGH), dhPrev = carve(BP);
   const pWhh = carve(packedBFloats(P, GH)), pWhr = carve(packedBFloats(H, P));
   const bBuf = carve(finalB), aBuf = carveOwn(packedAFloats(), tid, nt);
-  const biasRows = sumBiases ? carve(B * BW) : 0, biasSums = sumBiases ? carve(BW) : 0;
+  const biasRows = wantBiasGrads ? carve(B * BW) : 0, biasSums = wantBiasGrads ? carve(BW) : 0;
   const pWih = dxPerStep ? carve(packedBFloats(I, GH)) : 0, dxStep = dxPerStep ? carve(B * I) : 0;
   packBPart(false, P, GH, wHh, pWhh, partStart(P, NR, tid, nt), partStart(P, NR, tid + 1, nt));
   if (dxPerStep) packBPart(false, I, GH, wIh, pWih, partStart(I, NR, tid, nt), partStart(I, NR, tid + 1, nt));
@@ -225,7 +225,7 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   barrier(nt);
 
   const b0 = partStart(B, MR, tid, nt), b1 = partStart(B, MR, tid + 1, nt), nb = b1 - b0;
-  if (sumBiases && nb > 0) memory.fill(f(biasRows, b0 * BW), 0, <usize>(nb * BW) << 2);
+  if (wantBiasGrads && nb > 0) memory.fill(f(biasRows, b0 * BW), 0, <usize>(nb * BW) << 2);
   for (let s = T - 1; s >= 0 && nb > 0; s--) {
     for (let b = b0; b < b1 && dOut; b++) {
       const t = rows ? rowAt(rows, s * B + b) : s * B + b;
@@ -262,7 +262,7 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
         if (isLstm) memory.copy(f(dc, b * H), f(dcSaved, b * H), <usize>H << 2);
       }
     }
-    if (sumBiases) {
+    if (wantBiasGrads) {
       for (let b = b0; b < b1; b++) {
         if (rows && rowAt(rows, s * B + b) < 0) continue;
         const bRow = f(biasRows, b * BW);
@@ -303,7 +303,7 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   if (dx && !dxPerStep) { gemmWithTeam(false, false, N, I, GH, 1, dXg, wIh, 0, dx, aBuf, bBuf, tid, nt); barrier(nt); }
   if (dWIh) { gemmWithTeam(true, false, GH, I, N, 1, dXg, x, 0, dWIh, aBuf, bBuf, tid, nt); barrier(nt); }
   if (dWHh) { gemmWithTeam(true, false, GH, P, N, 1, dHgAll, hAll, 0, dWHh, aBuf, bBuf, tid, nt); barrier(nt); }
-  if (sumBiases) {
+  if (wantBiasGrads) {
     // Each thread its own columns of the sums, added over the batch rows in order.
     const c0 = partStart(BW, 4, tid, nt), c1 = partStart(BW, 4, tid + 1, nt);
     memory.fill(f(biasSums, c0), 0, <usize>(c1 - c0) << 2);
