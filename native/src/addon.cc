@@ -6,12 +6,15 @@
 #include <string>
 
 #include "common.h"
+#include "malloc_tuning.h"
+#include "rows.h"
 
 namespace rk {
 namespace {
 
 const Isa* g_isa = nullptr;
 int g_threads = 1;
+bool g_mallocTuned = false;
 
 const Isa* isaByName(const std::string& name) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -125,6 +128,44 @@ Napi::Value SumRowsInto(const Napi::CallbackInfo& info) {
   const float* x = a.f32(2, "x", mul(rows, cols));
   float* out = a.f32(3, "out", cols);
   if (a.ok()) g_isa->sumRowsInto(rows, cols, x, out);
+  return info.Env().Undefined();
+}
+
+// The ids index the table: each is checked before any row moves.
+bool checkRowIds(Args& a, int V, int n, const int32_t* ids) {
+  if (!a.ok()) return false;
+  long bad = firstBadRowId(V, n, ids);
+  if (bad < 0) return true;
+  a.fail("id " + std::to_string(ids[bad]) + " at position " + std::to_string(bad) + " is outside 0.." +
+         std::to_string(V - 1));
+  return false;
+}
+
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  Args a(info, "gatherRows");
+  int V = a.integer(0, "V"), E = a.integer(1, "E");
+  const float* table = a.f32(2, "table", mul(V, E));
+  int n = a.integer(3, "n");
+  const int32_t* ids = a.i32(4, "ids", n);
+  float* out = a.f32(5, "out", mul(n, E));
+  if (a.ok() && !ids && n > 0) a.fail("ids must be an Int32Array");
+  if (checkRowIds(a, V, n, ids)) gatherRows(E, table, n, ids, out);
+  return info.Env().Undefined();
+}
+
+Napi::Value ScatterAddRows(const Napi::CallbackInfo& info) {
+  Args a(info, "scatterAddRows");
+  int V = a.integer(0, "V"), E = a.integer(1, "E");
+  int n = a.integer(3, "n");
+  const float* src = a.f32(2, "src", mul(n, E));
+  const int32_t* ids = a.i32(4, "ids", n);
+  double skip = a.number(5, "skipId");
+  float* table = a.f32(6, "table", mul(V, E));
+  if (a.ok() && !ids && n > 0) a.fail("ids must be an Int32Array");
+  if (a.ok() && !(skip >= -1 && skip <= 2147483647.0 && skip == (double)(int64_t)skip)) {
+    a.fail("skipId must be -1 or a row id, got " + std::to_string(skip));
+  }
+  if (checkRowIds(a, V, n, ids)) scatterAddRows(E, src, n, ids, (int)skip, table);
   return info.Env().Undefined();
 }
 
@@ -480,10 +521,16 @@ Napi::Value SupportedIsas(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value MallocTuned(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), g_mallocTuned); }
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  if (!g_isa) g_isa = bestIsa();
+  if (!g_isa) {
+    g_isa = bestIsa();
+    g_mallocTuned = tuneMallocForTensors();
+  }
   const std::pair<const char*, Napi::Function::Callback> fns[] = {
       {"gemm", Gemm}, {"addRowVector", AddRowVector}, {"sumRowsInto", SumRowsInto},
+      {"gatherRows", GatherRows}, {"scatterAddRows", ScatterAddRows},
       {"activationForward", ActivationForward}, {"activationBackward", ActivationBackward},
       {"softmaxRows", SoftmaxRows}, {"logSoftmaxRows", LogSoftmaxRows},
       {"rnnCellForward", RnnCellForward}, {"rnnCellBackward", RnnCellBackward},
@@ -494,7 +541,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"adamUpdate", AdamUpdate}, {"crossEntropyForward", CrossEntropyForward},
       {"crossEntropyBackward", CrossEntropyBackward},
       {"setThreads", SetThreads}, {"threads", Threads}, {"isa", IsaName}, {"setIsa", SetIsa},
-      {"supportedIsas", SupportedIsas},
+      {"supportedIsas", SupportedIsas}, {"mallocTuned", MallocTuned},
   };
   for (const auto& f : fns) exports.Set(f.first, Napi::Function::New(env, f.second, f.first));
   return exports;

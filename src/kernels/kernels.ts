@@ -97,6 +97,17 @@ export interface Kernels extends TrainingKernels {
   /** out[c] += sum_r x[r, c]. x: [rows, cols], out: [cols]. */
   sumRowsInto(rows: number, cols: number, x: Buf, out: Buf): void;
 
+  /**
+   * Embedding lookup: out[i, :] = table[ids[i], :] for i < n. table: [V, E], out: [n, E].
+   * An id outside 0..V-1 is an error naming its position.
+   */
+  gatherRows(V: number, E: number, table: Buf, n: number, ids: Int32Array, out: Buf): void;
+  /**
+   * Embedding gradient: table[ids[i], :] += src[i, :] for i = 0, 1, ..., n-1 in that order
+   * (repeated ids add up in order), skipping rows whose id is skipId (-1: none).
+   */
+  scatterAddRows(V: number, E: number, src: Buf, n: number, ids: Int32Array, skipId: number, table: Buf): void;
+
   /** y = act(x) elementwise over n values (x and y may alias). */
   activationForward(act: Activation, slope: number, n: number, x: Buf, y: Buf): void;
   /**

@@ -9,11 +9,14 @@ import {
 } from './cells.js';
 import { adagradUpdate, adamUpdate, rmspropUpdate, sgdUpdate } from './optim.js';
 import { crossEntropyBackward, crossEntropyForward } from './losses.js';
+import { gatherRows, scatterAddRows } from './rows.js';
 
 const stepKernels = {
   gemm,
   addRowVector,
   sumRowsInto,
+  gatherRows,
+  scatterAddRows,
   activationForward,
   activationBackward,
   softmaxRows,

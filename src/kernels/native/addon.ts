@@ -9,6 +9,9 @@ export interface NativeAddon {
     A: Float32Array, B: Float32Array, beta: number, C: Float32Array): void;
   addRowVector(rows: number, cols: number, bias: Float32Array, y: Float32Array): void;
   sumRowsInto(rows: number, cols: number, x: Float32Array, out: Float32Array): void;
+  gatherRows(V: number, E: number, table: Float32Array, n: number, ids: Int32Array, out: Float32Array): void;
+  scatterAddRows(V: number, E: number, src: Float32Array, n: number, ids: Int32Array, skipId: number,
+    table: Float32Array): void;
   activationForward(act: number, slope: number, n: number, x: Float32Array, y: Float32Array): void;
   activationBackward(act: number, slope: number, n: number, y: Float32Array, dy: Float32Array, dx: Float32Array,
     accumulate: boolean): void;
@@ -58,6 +61,8 @@ export interface NativeAddon {
   /** Switches to another instruction set this CPU supports (tests); false if it cannot. */
   setIsa(name: string): boolean;
   supportedIsas(): string[];
+  /** Whether loading the addon set glibc's malloc to keep freed tensor memory (native/src/malloc_tuning.h). */
+  mallocTuned(): boolean;
 }
 
 /** Where the addon is expected, relative to this file in dist/src/kernels/native/. */

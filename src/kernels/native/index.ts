@@ -45,6 +45,14 @@ function createNativeKernels(addon: NativeAddon): Kernels {
       if (allF32(x, out)) addon.sumRowsInto(rows, cols, x as F32, out as F32);
       else js.sumRowsInto(rows, cols, x, out);
     },
+    gatherRows(V, E, table, n, ids, out) {
+      if (allF32(table, out)) addon.gatherRows(V, E, table as F32, n, ids, out as F32);
+      else js.gatherRows(V, E, table, n, ids, out);
+    },
+    scatterAddRows(V, E, src, n, ids, skipId, table) {
+      if (allF32(src, table)) addon.scatterAddRows(V, E, src as F32, n, ids, skipId, table as F32);
+      else js.scatterAddRows(V, E, src, n, ids, skipId, table);
+    },
     activationForward(act: Activation, slope: number, n: number, x: Buf, y: Buf) {
       if (allF32(x, y)) addon.activationForward(code(act), slope, n, x as F32, y as F32);
       else js.activationForward(act, slope, n, x, y);

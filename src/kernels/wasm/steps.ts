@@ -43,6 +43,11 @@ export const wasmStepKernels: StepKernels = {
     mem.get(po, out as F32, cols);
   },
 
+  // The table is a JavaScript array (a 10000 x 100 embedding: 4 MB): copying it into wasm
+  // memory for each lookup would cost more than the lookup, so these run where it is.
+  gatherRows: js.gatherRows,
+  scatterAddRows: js.scatterAddRows,
+
   activationForward(act: Activation, slope: number, n: number, x: Buf, y: Buf): void {
     if (!allF32(x, y)) return js.activationForward(act, slope, n, x, y);
     const mem = runtime();
