@@ -159,6 +159,12 @@ export interface Kernels extends TrainingKernels {
 
 /** The optimiser updates and the loss: the per-step work of training outside the model. */
 export interface TrainingKernels {
+  /**
+   * n zeros for optimiser state this backend's updates read and write at every step (moments,
+   * momentum): a backend that keeps such state in memory of its own returns a view of it, which
+   * is an ordinary Float32Array to everyone else. Absent: the optimiser allocates its own.
+   */
+  stateBuffer?(n: number): Float32Array;
   // ---- optimiser updates: one parameter updated in place from its gradient and its state ----
   // Every buffer has the parameter's length. Each follows PyTorch 1.13's single-tensor update
   // (torch/optim/*.py) line by line; per-step scalars (bias corrections, decayed rates) are

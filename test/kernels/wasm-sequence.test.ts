@@ -40,6 +40,9 @@ function check(c: Case, seed: number, o: CheckOptions = {}): void {
   const out2 = new Float32Array(N * P), hN2 = new Float32Array(B * P), cN2 = cN ? new Float32Array(B * H) : null;
   assert.equal(wasm.sequenceForward(spec, x, h0, c0, w, out2, hN2, cN2, false), null);
   assert.deepEqual(out2, out, `${label}: inference pass differs from training pass`);
+  // In step order inference keeps its states in out and c in a ring of two (odd and even T).
+  assert.deepEqual(hN2, hN, `${label}: inference hN differs`);
+  if (cN) assert.deepEqual(cN2, cN, `${label}: inference cN differs`);
 
   const dOut = rand(N * P, rng, 1), dhN = rand(B * P, rng, 1), dcN = cN ? rand(B * H, rng, 1) : null;
   // Gradient buffers start non-zero: the kernels must add into them.

@@ -35,6 +35,8 @@ export interface WasmExports {
   sequenceForward(mode: number, T: number, B: number, I: number, H: number, P: number, act: number, slope: number,
     x: number, h0: number, c0: number, wIh: number, wHh: number, bIh: number, bHh: number, wHr: number, rows: number,
     out: number, hAll: number, cAll: number, gatesAll: number, hgAll: number, hRawAll: number, tid: number, nt: number): void;
+  /** 1 when a forward pass without backward may keep its states in out (hAll = 0). */
+  statesInOut(T: number, B: number, hasRows: number): number;
   sequenceBackward(mode: number, T: number, B: number, I: number, H: number, P: number, act: number, slope: number,
     x: number, wIh: number, wHh: number, wHr: number, rows: number,
     hAll: number, cAll: number, gatesAll: number, hgAll: number, hRawAll: number,

@@ -33,11 +33,13 @@ function sizes(spec: SequenceSpec) {
   return { GH, N };
 }
 
-// Inference (no backward) keeps no gates: the kernel then computes them in place.
-function savedFloats(spec: SequenceSpec, hasProjection: boolean, forBackward: boolean): number[] {
+// Inference (no backward) keeps no gates: the kernel then computes them in place. With the
+// states in out (statesInOut) there is no hAll, and cAll is a ring of two states.
+function savedFloats(spec: SequenceSpec, hasProjection: boolean, forBackward: boolean, statesInOut: boolean): number[] {
   const { mode, T, B, H, P } = spec;
   const { GH, N } = sizes(spec);
-  return [(T + 1) * B * P, mode === 'lstm' ? (T + 1) * B * H : 0, mode === 'rnn' || !forBackward ? 0 : N * GH,
+  const states = statesInOut ? 2 : T + 1;
+  return [statesInOut ? 0 : (T + 1) * B * P, mode === 'lstm' ? states * B * H : 0, mode === 'rnn' || !forBackward ? 0 : N * GH,
     mode === 'gru' && forBackward ? N * GH : 0, hasProjection ? N * H : 0];
 }
 
@@ -65,13 +67,15 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
   const { GH, N } = sizes(spec);
   const mem = runtime();
   const isLstm = mode === 'lstm';
-  const saved = savedFloats(spec, w.wHr !== null, keepForBackward);
+  const inOut = !keepForBackward && mem.ex.statesInOut(T, B, rows ? 1 : 0) !== 0;
+  const saved = savedFloats(spec, w.wHr !== null, keepForBackward, inOut);
   // Backward reads x from the block too: no second copy of it.
   const block = keepForBackward ? mem.block(N * I, ...saved) : null;
   const { pwIh, pwHh, pbIh, pbHh, pwHr } = weightPointers(spec, w, keepForBackward);
   const [pxScratch, ph0, pc0, prows, pout, ...scratchSaved] = mem.scratch(
     block ? 0 : N * I, h0 ? B * P : 0, c0 && isLstm ? B * H : 0, rows ? T * B : 0, N * P, ...(block ? [] : saved));
-  const [px, hAll, cAll, gatesAll, hgAll, hRawAll] = block ? block.ptrs : [pxScratch, ...scratchSaved];
+  const [px, hAllPtr, cAll, gatesAll, hgAll, hRawAll] = block ? block.ptrs : [pxScratch, ...scratchSaved];
+  const hAll = inOut ? 0 : hAllPtr;
   mem.put(px, x as F32, N * I);
   if (h0) mem.put(ph0, h0 as F32, B * P);
   if (c0 && isLstm) mem.put(pc0, c0 as F32, B * H);
@@ -81,8 +85,9 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
     px, ph0, pc0, pwIh, pwHh, pbIh, pbHh, pwHr, prows, pout, hAll, cAll, gatesAll, hgAll, hRawAll);
 
   mem.getRows(pout, out as F32, N, P, spec.outStride ?? P);
-  mem.get(hAll + T * B * P * 4, hN as F32, B * P);
-  if (cN && isLstm) mem.get(cAll + T * B * H * 4, cN as F32, B * H);
+  // The final state: the last step's rows of out (states in out), else hAll's last rows.
+  mem.get(inOut ? pout + (T - 1) * B * P * 4 : hAll + T * B * P * 4, hN as F32, B * P);
+  if (cN && isLstm) mem.get(cAll + (inOut ? T & 1 : T) * B * H * 4, cN as F32, B * H);
   if (!block) return null;
   const ctx = new WasmSequenceContext(spec, w, block.base, { x: px, hAll, cAll, gatesAll, hgAll, hRawAll });
   unfreed.register(ctx, block.base, ctx);

@@ -2,6 +2,7 @@ import type { Buf, TrainingKernels } from '../kernels.js';
 import { jsKernels as js } from '../js/index.js';
 import type { WasmMemory } from './memory.js';
 import { allF32, runtime } from './runtime.js';
+import { stateBuffer, statePointer } from './state.js';
 
 // The optimiser updates and the cross-entropy on wasm (./assembly/optim.ts, ./assembly/loss.ts):
 // copy the buffers into the scratch arena, run, copy the changed ones out (the updates chunk by
@@ -26,17 +27,26 @@ function updateInChunks(mem: WasmMemory, kernel: string, names: string[], n: num
   bufs.forEach((b, i) => {
     if (b && b.length < n) throw new Error(`wasm ${kernel}: ${names[i]} has ${b.length} values, the parameter has ${n}`);
   });
+  // Optimiser state already in wasm memory (./state.ts) is updated where it is.
+  const inPlace = bufs.map(statePointer);
+  const copied = bufs.map((b, i) => b !== null && inPlace[i] === 0);
   const chunk = Math.min(n, UPDATE_CHUNK);
-  const ptrs = mem.scratch(...bufs.map((b) => (b ? chunk : 0)));
+  const scratch = mem.scratch(...copied.map((c) => (c ? chunk : 0)));
+  const ptrs = bufs.map(() => 0);
   for (let o = 0; o < n; o += chunk) {
     const len = Math.min(chunk, n - o);
-    bufs.forEach((b, i) => { if (b) mem.put(ptrs[i], b.subarray(o, o + len)); });
+    bufs.forEach((b, i) => {
+      ptrs[i] = inPlace[i] ? inPlace[i] + o * 4 : scratch[i];
+      if (copied[i]) mem.put(scratch[i], b!.subarray(o, o + len));
+    });
     run(len, ptrs);
-    bufs.forEach((b, i) => { if (b && written[i]) mem.get(ptrs[i], b.subarray(o, o + len)); });
+    bufs.forEach((b, i) => { if (copied[i] && written[i]) mem.get(scratch[i], b!.subarray(o, o + len)); });
   }
 }
 
 export const wasmTrainingKernels: TrainingKernels = {
+  stateBuffer,
+
   sgdUpdate(param, grad, momentumBuf, initBuffer, h) {
     if (!allF32(param, grad, momentumBuf)) return js.sgdUpdate(param, grad, momentumBuf, initBuffer, h);
     const mem = runtime();

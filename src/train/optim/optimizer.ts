@@ -1,3 +1,4 @@
+import { kernels } from '../../kernels/backend.js';
 import type { Buf } from '../../kernels/kernels.js';
 import { Tensor, allocate, shapeString } from '../../tensor/tensor.js';
 import { parametersChanged } from '../../kernels/weights-epoch.js';
@@ -90,7 +91,7 @@ export abstract class Optimizer<H extends HyperParams = HyperParams> {
     const own = this.state[index];
     let buf = own.get(name);
     if (buf) return { buf, created: false };
-    buf = allocate(this.params[index].dtype, this.params[index].size);
+    buf = stateArray(this.params[index].dtype, this.params[index].size);
     if (fill !== 0) buf.fill(fill);
     own.set(name, buf);
     return { buf, created: true };
@@ -151,7 +152,7 @@ export abstract class Optimizer<H extends HyperParams = HyperParams> {
     state.paramSteps.forEach((s, i) => { this.paramSteps[i] = s; });
     for (const own of this.state) own.clear();
     for (const [i, name, values] of parsed) {
-      const buf = allocate(this.params[i].dtype, values.length);
+      const buf = stateArray(this.params[i].dtype, values.length);
       buf.set(values);
       this.state[i].set(name, buf);
     }
@@ -166,4 +167,11 @@ export abstract class Optimizer<H extends HyperParams = HyperParams> {
 /** Throws unless value is a number >= 0 (PyTorch's "Invalid ..." checks). */
 export function checkNonNegative(optimizer: string, name: string, value: number): void {
   if (!(typeof value === 'number' && value >= 0)) throw new Error(`${optimizer}: ${name} must be >= 0, got ${value}`);
+}
+
+// Zeros for a state buffer. Float32 state comes from the backend when it keeps such state in
+// memory of its own (the wasm backend: its updates then run on it in place).
+function stateArray(dtype: Tensor['dtype'], n: number): Buf {
+  const k = kernels();
+  return dtype === 'float32' && k.stateBuffer ? k.stateBuffer(n) : allocate(dtype, n);
 }

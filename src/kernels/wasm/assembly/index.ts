@@ -15,7 +15,7 @@ export {
 export {
   rnnCellForward, rnnCellBackward, lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward,
 } from './cells';
-export { sequenceForward, sequenceBackward } from './sequence';
+export { sequenceForward, sequenceBackward, statesInOut } from './sequence';
 export { sgdUpdate, adagradUpdate, rmspropUpdate, adamUpdate } from './optim';
 export { crossEntropyForward, crossEntropyBackward } from './loss';
 export { setWaitPolicy, teamAbort, teamReset } from './team';

@@ -16,6 +16,9 @@ import { sequenceForwardFewRows, takesFewRows } from './few-rows';
 //   x: [T, B, I], wIh: [G*H, I], wHh: [G*H, P], bIh, bHh: [G*H], wHr: [P, H], rows: [T*B] i32
 //   out: [T, B, P]; saved: hAll [T+1, B, P], cAll [T+1, B, H], gatesAll, hgAll [T, B, G*H],
 //   hRawAll [T, B, H]. mode: 0 RNN (G=1), 1 LSTM (G=4), 2 GRU (G=3). A pointer 0 means "none";
+//   hAll 0 (inference in step order, never with a rows map or few rows: see statesInOut) keeps
+//   each step's h in its rows of out, where the next step reads it, and cAll is then a ring of
+//   two [B, H] states, c_s in slot s & 1;
 //   gatesAll and hgAll may be 0 in a forward pass that backward will not follow, dOut 0 in a
 //   backward pass with no output gradient. GRU's hgAll holds (h W_hh^T + b_hh) in its n blocks
 //   only (what backward reads); the r and z blocks are not written.
@@ -50,6 +53,14 @@ function inputProjectionPerStep(rows: usize, GH: i32, I: i32, P: i32): bool {
   return rows == 0 && 4 * (packedBFloats(GH, I) + packedBFloats(GH, P)) <= PER_STEP_WEIGHT_BYTES;
 }
 
+/**
+ * Whether a forward pass that keeps nothing for backward may pass hAll = 0 (see above): in
+ * step order (no rows map) and not on the few-rows path, which keeps its own buffers.
+ */
+export function statesInOut(T: i32, B: i32, hasRows: bool): bool {
+  return !hasRows && T > 0 && !takesFewRows(T, B);
+}
+
 export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i32, act: i32, slope: f32,
   x: usize, h0: usize, c0: usize, wIh: usize, wHh: usize, bIh: usize, bHh: usize, wHr: usize, rows: usize,
   out: usize, hAll: usize, cAll: usize, gatesAll: usize, hgAll: usize, hRawAll: usize, tid: i32, nt: i32): void {
@@ -64,13 +75,17 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
   // LSTM steps with the input projection per step make each gate pre-activation in one product
   // over [x_t, h_{t-1}] with both biases added as it is written (./gemm.ts, gemmPairPart).
   const pairStep = isLstm && perStep && pairFits(I, P);
+  // Inference in step order: out holds every h and the next step reads it there (no [T+1, B, P]
+  // buffer written beside out and copied into it: W6 moves 13 MB less per forward).
+  const inOut = hAll == 0;
   ensureWork(slot(perStep ? 0 : N * GH) + slot(B * GH) * 2 + slot(packedBFloats(GH, P)) + slot(packedBFloats(P, H))
-    + slot(packedAFloats()) * nt + slot(packedBFloats(GH, I)) + slot(GH), tid, nt);
+    + slot(packedAFloats()) * nt + slot(packedBFloats(GH, I)) + slot(GH) + (inOut ? slot(B * P) : 0), tid, nt);
   const xg = carve(perStep ? 0 : N * GH), xStep = carve(B * GH), hgScratch = carve(B * GH);
   // With pairStep, W_ih and W_hh are packed together into bBuf (fits in the two slots).
   const pWhh = carve(pairStep ? 0 : packedBFloats(GH, P)), pWhr = carve(packedBFloats(P, H));
   const bBuf = carve(packedBFloats(GH, pairStep ? I + P : I)), aBuf = carveOwn(packedAFloats(), tid, nt);
   const biasSum = pairStep && (bIh || bHh) ? carve(GH) : 0;
+  const hStart = inOut ? carve(B * P) : hAll;
   const r0 = partStart(N, 1, tid, nt), nr = partStart(N, 1, tid + 1, nt) - r0;
   // The biases that add linearly go with the input projection, bIh then bHh. The GRU cell adds
   // both itself (its bHh sits inside the reset product), saving a pass over the rows for each.
@@ -100,15 +115,17 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
   const b0 = partStart(B, MR, tid, nt), b1 = partStart(B, MR, tid + 1, nt), nb = b1 - b0;
   if (nb <= 0) return;
   const BP = B * P, BH = B * H, BGH = B * GH;
-  if (h0) memory.copy(f(hAll, b0 * P), f(h0, b0 * P), <usize>(nb * P) << 2);
-  else memory.fill(f(hAll, b0 * P), 0, <usize>(nb * P) << 2);
+  if (h0) memory.copy(f(hStart, b0 * P), f(h0, b0 * P), <usize>(nb * P) << 2);
+  else memory.fill(f(hStart, b0 * P), 0, <usize>(nb * P) << 2);
   if (isLstm) {
     if (c0) memory.copy(f(cAll, b0 * H), f(c0, b0 * H), <usize>(nb * H) << 2);
     else memory.fill(f(cAll, b0 * H), 0, <usize>(nb * H) << 2);
   }
 
   for (let s = 0; s < T; s++) {
-    const hPrev = f(hAll, s * BP), hNext = f(hAll, (s + 1) * BP);
+    const hPrev = !inOut ? f(hAll, s * BP) : s == 0 ? hStart : f(out, (s - 1) * BP);
+    const hNext = inOut ? f(out, s * BP) : f(hAll, (s + 1) * BP);
+    const cPrev = f(cAll, (inOut ? s & 1 : s) * BH), cNext = f(cAll, (inOut ? (s + 1) & 1 : s + 1) * BH);
     // This slice's rows of xg: projected now, or read in place when they are consecutive time
     // rows of the all-steps projection, else gathered.
     const xFirst = perStep ? -1 : rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
@@ -141,25 +158,23 @@ export function sequenceForward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i3
     const g = b0 * GH;
     if (mode == 0) rnnCellForward(nb, H, act, slope, xRows, f(hg, g), f(hCell, b0 * H));
     else if (pairStep) {
-      lstmCellForwardSummed(nb, H, f(hg, g), f(cAll, s * BH + b0 * H), f(gatesStep, g),
-        f(cAll, (s + 1) * BH + b0 * H), f(hCell, b0 * H));
+      lstmCellForwardSummed(nb, H, f(hg, g), f(cPrev, b0 * H), f(gatesStep, g), f(cNext, b0 * H), f(hCell, b0 * H));
     } else if (isLstm) {
-      lstmCellForward(nb, H, xRows, f(hg, g), f(cAll, s * BH + b0 * H), f(gatesStep, g),
-        f(cAll, (s + 1) * BH + b0 * H), f(hCell, b0 * H));
+      lstmCellForward(nb, H, xRows, f(hg, g), f(cPrev, b0 * H), f(gatesStep, g), f(cNext, b0 * H), f(hCell, b0 * H));
     } else {
       gruCellForwardBiased(nb, H, xRows, bIh, f(hg, g), bHh, f(hPrev, b0 * P), f(gatesStep, g),
         hgAll ? f(hgAll, s * BGH + g) : 0, f(hCell, b0 * H));
     }
     if (hRawAll) gemmPart(false, B, P, H, 1, hCell, pWhr, 0, hNext, aBuf, b0, b1, 0, P);
 
-    for (let b = b0; b < b1; b++) {
+    for (let b = b0; b < b1 && !inOut; b++) {
       const t = rows ? rowAt(rows, s * B + b) : s * B + b;
       if (t >= 0) {
         memory.copy(f(out, t * P), f(hNext, b * P), <usize>P << 2);
       } else {
         // Past the end of this sequence: carry the state; the output stays 0.
         memory.copy(f(hNext, b * P), f(hPrev, b * P), <usize>P << 2);
-        if (isLstm) memory.copy(f(cAll, (s + 1) * BH + b * H), f(cAll, s * BH + b * H), <usize>H << 2);
+        if (isLstm) memory.copy(f(cNext, b * H), f(cPrev, b * H), <usize>H << 2);
       }
     }
   }
