@@ -6,7 +6,7 @@ import { stateBuffer, statePointer } from './state.js';
 
 // The optimiser updates and the cross-entropy on wasm (./assembly/optim.ts, ./assembly/loss.ts):
 // copy the buffers into the scratch arena, run, copy the changed ones out (the updates chunk by
-// chunk). Float64 buffers (gradient checks) run on the js reference. Scalars PyTorch computes
+// chunk; optimiser state from stateBuffer() is already in wasm memory and stays there). Float64 buffers (gradient checks) run on the js reference. Scalars PyTorch computes
 // in Python double (1 - β, 1 - lr·wd) are computed here and rounded once at the call.
 
 type F32 = Float32Array;
