@@ -87,8 +87,9 @@ export class WasmMemory {
   /** rows rows of `cols` floats at ptr (contiguous) into dst, one every `stride` floats. */
   getRows(ptr: number, dst: Float32Array, rows: number, cols: number, stride: number): void {
     if (stride === cols) return this.get(ptr, dst, rows * cols);
-    const i = ptr >>> 2;
-    for (let r = 0; r < rows; r++) dst.set(this.f32.subarray(i + r * cols, i + (r + 1) * cols), r * stride);
+    // One view for all rows: the getter checks the memory's buffer at every access.
+    const f32 = this.f32, i = ptr >>> 2;
+    for (let r = 0; r < rows; r++) dst.set(f32.subarray(i + r * cols, i + (r + 1) * cols), r * stride);
   }
 
   /** dst[0..n) += memory at ptr. */
