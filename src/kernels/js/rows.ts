@@ -32,6 +32,13 @@ export function scatterAddRows(V: number, E: number, src: Buf, n: number, ids: I
     const id = ids[i];
     if (id === skipId) continue;
     const to = id * E, from = i * E;
-    for (let e = 0; e < E; e++) table[to + e] += src[from + e];
+    // Four per iteration: ~1.5x faster in V8 than the plain loop (W5: 6400 rows of 100), as in
+    // the wasm host's addTo. Each value's sum is the same either way.
+    let e = 0;
+    for (; e + 4 <= E; e += 4) {
+      table[to + e] += src[from + e]; table[to + e + 1] += src[from + e + 1];
+      table[to + e + 2] += src[from + e + 2]; table[to + e + 3] += src[from + e + 3];
+    }
+    for (; e < E; e++) table[to + e] += src[from + e];
   }
 }
