@@ -110,6 +110,30 @@ test('wasm threads: batch rows split unevenly (B not a multiple of 4 per thread,
   compareThreads({ kind: 'lstm', T: 3, B: 6, I: 4, H: 9 }, [3]);
 });
 
+// The optimiser updates run as a team on large chunks (src/kernels/wasm/training.ts): shares
+// that end mid-vector, a tail, 3 threads, state in wasm memory and in plain arrays.
+test('wasm threads: optimiser updates over several chunks equal 1 thread exactly', () => {
+  const n = 300_003;
+  const run = (threads: number, resident: boolean) => onThreads(k, threads, () => {
+    const state = (v: Float32Array) => { const b = resident ? k.stateBuffer!(n) : new Float32Array(n); b.set(v); return b; };
+    const r = new Random(4);
+    const p = rand(n, r, 1), g = rand(n, r, 1);
+    const [m, v, vMax, sum, buf, sq, ga] = [1, 2, 3, 4, 5, 6, 7].map(() => state(rand(n, r, 0.5).map(Math.abs)));
+    for (let step = 1; step <= 2; step++) {
+      k.adamUpdate(p, g, m, v, vMax, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, amsgrad: true },
+        false, 1e-2 / (1 - 0.9 ** step), Math.sqrt(1 - 0.999 ** step));
+      k.sgdUpdate(p, g, buf, step === 1, { lr: 1e-2, momentum: 0.9, dampening: 0, weightDecay: 0.01, nesterov: true });
+      k.rmspropUpdate(p, g, sq, ga, buf, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0.5, centered: true });
+      k.adagradUpdate(p, g, sum, 1e-2, { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, initialAccumulatorValue: 0 });
+    }
+    return [p, m, v, vMax, sum, buf, sq, ga];
+  });
+  const one = run(1, false);
+  for (const [threads, resident] of [[2, false], [2, true], [3, true]] as const) {
+    run(threads, resident).forEach((a, i) => assertSame(a, one[i], `${threads} threads, state in wasm memory: ${resident}, buffer ${i}`));
+  }
+});
+
 test('wasm threads: a process that used 2 threads exits by itself', () => {
   const backendUrl = new URL('../../src/kernels/wasm/index.js', import.meta.url).href;
   const script = `import { wasmKernels as k } from ${JSON.stringify(backendUrl)};

@@ -8,7 +8,9 @@
 // on every thread, the host throws it, and the pool stays usable.
 
 /** Kernels that run as a team (their last two parameters are tid, nt). */
-export const TEAM_KERNELS = ['gemm', 'sequenceForward', 'sequenceBackward'] as const;
+export const TEAM_KERNELS = [
+  'gemm', 'sequenceForward', 'sequenceBackward', 'sgdUpdate', 'adagradUpdate', 'rmspropUpdate', 'adamUpdate',
+] as const;
 export type TeamKernel = typeof TEAM_KERNELS[number];
 
 export const GEN = 0, DONE = 1, READY = 2, FN = 3, ARGC = 4, NT = 5, FAILED = 6, STOP = 7, MSG_LEN = 8;

@@ -44,13 +44,14 @@ export interface WasmExports {
     dx: number, dWIh: number, dWHh: number, dBIh: number, dBHh: number, dWHr: number, tid: number, nt: number): void;
   // The optimiser updates and the cross-entropy (./training.ts; pointers, 0 = absent).
   sgdUpdate(n: number, p: number, g: number, buf: number, initBuffer: number, lr: number, momentum: number,
-    oneMinusDampening: number, weightDecay: number, nesterov: number): void;
-  adagradUpdate(n: number, p: number, g: number, sum: number, clr: number, weightDecay: number, eps: number): void;
+    oneMinusDampening: number, weightDecay: number, nesterov: number, tid: number, nt: number): void;
+  adagradUpdate(n: number, p: number, g: number, sum: number, clr: number, weightDecay: number, eps: number,
+    tid: number, nt: number): void;
   rmspropUpdate(n: number, p: number, g: number, squareAvg: number, gradAvg: number, buf: number, lr: number,
-    alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, momentum: number): void;
+    alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, momentum: number, tid: number, nt: number): void;
   adamUpdate(n: number, p: number, g: number, expAvg: number, expAvgSq: number, maxExpAvgSq: number, beta1: number,
     oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, coupledDecay: number, shrink: number,
-    stepSize: number, bias2Sqrt: number): void;
+    stepSize: number, bias2Sqrt: number, tid: number, nt: number): void;
   crossEntropyForward(N: number, C: number, logits: number, targets: number, ignoreIndex: number, mask: number,
     weight: number, oneMinusSmoothing: number, smoothingOverC: number, loss: number, grad: number): void;
   crossEntropyBackward(N: number, C: number, grad: number, rowScale: number, scale: number, dx: number): void;

@@ -1,10 +1,13 @@
 import { ld, st } from './lanes';
+import { partStart } from './team';
 
 // Optimiser updates (src/kernels/kernels.ts TrainingKernels, reference src/kernels/js/optim.ts):
 // one parameter updated in place from its gradient and its state, four lanes at a time with a
 // one-lane tail. Float32 throughout, as PyTorch's float32 tensors compute; the scalars PyTorch
 // computes in Python double (1 - β, 1 - lr·wd, bias corrections) arrive precomputed by the host.
-// A null (0) state pointer means the option that uses it is off.
+// A null (0) state pointer means the option that uses it is off. Each runs as a team
+// (./team.ts): thread tid updates its share [partStart(tid), partStart(tid + 1)) of the n values,
+// whole vectors but for the last share's tail; every value's arithmetic is the same either way.
 
 // @ts-ignore: decorator
 @inline function sgdLanes(o: usize, p: usize, g: usize, buf: usize, initBuffer: bool, lr: f32, momentum: f32,
@@ -20,10 +23,11 @@ import { ld, st } from './lanes';
 }
 
 export function sgdUpdate(n: i32, p: usize, g: usize, buf: usize, initBuffer: bool, lr: f32, momentum: f32,
-  oneMinusDampening: f32, weightDecay: f32, nesterov: bool): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) sgdLanes(<usize>i << 2, p, g, buf, initBuffer, lr, momentum, oneMinusDampening, weightDecay, nesterov, true);
-  for (; i < n; i++) sgdLanes(<usize>i << 2, p, g, buf, initBuffer, lr, momentum, oneMinusDampening, weightDecay, nesterov, false);
+  oneMinusDampening: f32, weightDecay: f32, nesterov: bool, tid: i32, nt: i32): void {
+  let i = partStart(n, 4, tid, nt);
+  const end = partStart(n, 4, tid + 1, nt);
+  for (; i + 4 <= end; i += 4) sgdLanes(<usize>i << 2, p, g, buf, initBuffer, lr, momentum, oneMinusDampening, weightDecay, nesterov, true);
+  for (; i < end; i++) sgdLanes(<usize>i << 2, p, g, buf, initBuffer, lr, momentum, oneMinusDampening, weightDecay, nesterov, false);
 }
 
 // @ts-ignore: decorator
@@ -37,10 +41,12 @@ export function sgdUpdate(n: i32, p: usize, g: usize, buf: usize, initBuffer: bo
   st(p + o, f32x4.sub(pv, f32x4.div(f32x4.mul(f32x4.splat(clr), d), std)), wide);
 }
 
-export function adagradUpdate(n: i32, p: usize, g: usize, sum: usize, clr: f32, weightDecay: f32, eps: f32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) adagradLanes(<usize>i << 2, p, g, sum, clr, weightDecay, eps, true);
-  for (; i < n; i++) adagradLanes(<usize>i << 2, p, g, sum, clr, weightDecay, eps, false);
+export function adagradUpdate(n: i32, p: usize, g: usize, sum: usize, clr: f32, weightDecay: f32, eps: f32,
+  tid: i32, nt: i32): void {
+  let i = partStart(n, 4, tid, nt);
+  const end = partStart(n, 4, tid + 1, nt);
+  for (; i + 4 <= end; i += 4) adagradLanes(<usize>i << 2, p, g, sum, clr, weightDecay, eps, true);
+  for (; i < end; i++) adagradLanes(<usize>i << 2, p, g, sum, clr, weightDecay, eps, false);
 }
 
 // @ts-ignore: decorator
@@ -68,12 +74,13 @@ export function adagradUpdate(n: i32, p: usize, g: usize, sum: usize, clr: f32, 
 }
 
 export function rmspropUpdate(n: i32, p: usize, g: usize, squareAvg: usize, gradAvg: usize, buf: usize, lr: f32,
-  alpha: f32, oneMinusAlpha: f32, eps: f32, weightDecay: f32, momentum: f32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  alpha: f32, oneMinusAlpha: f32, eps: f32, weightDecay: f32, momentum: f32, tid: i32, nt: i32): void {
+  let i = partStart(n, 4, tid, nt);
+  const end = partStart(n, 4, tid + 1, nt);
+  for (; i + 4 <= end; i += 4) {
     rmspropLanes(<usize>i << 2, p, g, squareAvg, gradAvg, buf, lr, alpha, oneMinusAlpha, eps, weightDecay, momentum, true);
   }
-  for (; i < n; i++) {
+  for (; i < end; i++) {
     rmspropLanes(<usize>i << 2, p, g, squareAvg, gradAvg, buf, lr, alpha, oneMinusAlpha, eps, weightDecay, momentum, false);
   }
 }
@@ -100,13 +107,14 @@ export function rmspropUpdate(n: i32, p: usize, g: usize, squareAvg: usize, grad
 
 export function adamUpdate(n: i32, p: usize, g: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize,
   beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, eps: f32, coupledDecay: f32, shrink: f32,
-  stepSize: f32, bias2Sqrt: f32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  stepSize: f32, bias2Sqrt: f32, tid: i32, nt: i32): void {
+  let i = partStart(n, 4, tid, nt);
+  const end = partStart(n, 4, tid + 1, nt);
+  for (; i + 4 <= end; i += 4) {
     adamLanes(<usize>i << 2, p, g, expAvg, expAvgSq, maxExpAvgSq, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps,
       coupledDecay, shrink, stepSize, bias2Sqrt, true);
   }
-  for (; i < n; i++) {
+  for (; i < end; i++) {
     adamLanes(<usize>i << 2, p, g, expAvg, expAvgSq, maxExpAvgSq, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps,
       coupledDecay, shrink, stepSize, bias2Sqrt, false);
   }
