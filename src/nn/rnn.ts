@@ -3,7 +3,7 @@ import { reshape, select0, stack0, transpose01 } from '../tensor/ops/basic.js';
 import { record } from '../tensor/autograd.js';
 import { dropout } from '../tensor/ops/dropout.js';
 import { type CellMode, type RecurrentIntoResult, gateCount, recurrentLayer, recurrentLayerInto } from '../tensor/ops/recurrent.js';
-import { Tensor, type DType, allocate, dtypeOf, shapeString } from '../tensor/tensor.js';
+import { Tensor, type DType, allocate, allocateUnset, dtypeOf, shapeString } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { uniformTensor } from './init.js';
 import { checkPositiveInt } from './linear.js';
@@ -165,7 +165,7 @@ export abstract class RecurrentBase extends Module {
         continue;
       }
       // Both directions write their halves of the layer's [T, B, 2P] output in place.
-      const y = allocate(dtype, T * B * 2 * P);
+      const y = allocateUnset(dtype, T * B * 2 * P);
       const grads: RecurrentIntoResult['outputGrad'][] = [];
       for (let d = 0; d < 2; d++) {
         const r = recurrentLayerInto(x, state(h0, d), state(c0, d), this.layers[l][d], cfg(d), { buf: y.subarray(d * P), stride: 2 * P });

@@ -83,6 +83,11 @@ test('recurrentLayerInto: the output rows at a stride equal recurrentLayer\'s, g
         assert.deepEqual(buf.subarray(row * 2 * H + H, row * 2 * H + 2 * H), plain.output.data.subarray(row * H, row * H + H), `${label}: row ${row}`);
         assert.ok(buf.subarray(row * 2 * H, row * 2 * H + H).every((v) => v === 7), `${label}: row ${row}'s other columns untouched`);
       }
+      // At stride H too (the contiguous path): every value written, none left from before (the
+      // layers' outputs are allocated without zero-filling, src/tensor/tensor.ts allocateUnset).
+      const whole = new Float32Array(T * B * H).fill(7);
+      recurrentLayerInto(x, null, null, w, cfg, { buf: whole, stride: H });
+      assert.deepEqual(whole, plain.output.data, `${label}: contiguous output`);
       assert.deepEqual(r.hN.data, plain.hN.data, `${label}: hN`);
       assert.equal(r.outputGrad === null, !requiresGrad, `${label}: an output gradient is taken only when recording`);
       if (!requiresGrad) continue;

@@ -1,6 +1,6 @@
 import { kernels } from '../../kernels/backend.js';
 import { record } from '../autograd.js';
-import { Tensor, allocate } from '../tensor.js';
+import { Tensor, allocateUnset } from '../tensor.js';
 
 /**
  * Looks up rows of weight. ids: integer ids with shape `shape`, weight: [V, E] -> [...shape, E].
@@ -12,7 +12,7 @@ export function embedding(ids: ArrayLike<number>, shape: readonly number[], weig
   const n = ids.length;
   const rowIds = checkedIds(ids, V);
   const k = kernels();
-  const y = allocate(weight.dtype, n * E);
+  const y = allocateUnset(weight.dtype, n * E);
   k.gatherRows(V, E, weight.data, n, rowIds, y);
   return record(new Tensor(y, [...shape, E]), 'embedding', [weight], (g) => {
     k.scatterAddRows(V, E, g, n, rowIds, paddingIdx ?? -1, weight.gradBuffer());

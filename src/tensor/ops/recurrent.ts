@@ -2,7 +2,7 @@ import type { Activation, Buf, SequenceSpec } from '../../kernels/kernels.js';
 import { kernels } from '../../kernels/backend.js';
 import { jsKernels } from '../../kernels/js/index.js';
 import { needsGrad, record } from '../autograd.js';
-import { type DType, Tensor, allocate, dtypeOf } from '../tensor.js';
+import { type DType, Tensor, allocate, allocateUnset, dtypeOf } from '../tensor.js';
 
 // One recurrent layer, one direction, over a whole sequence, as a single op whose backward is
 // backpropagation through time written by hand.
@@ -108,7 +108,7 @@ export function recurrentLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null,
   w: RecurrentWeights, cfg: RecurrentConfig): RecurrentResult {
   const [T, B] = x.shape;
   const P = outSize(w, cfg);
-  const out = allocate(x.dtype, T * B * P);
+  const out = allocateUnset(x.dtype, T * B * P);
   const r = runLayer(x, h0, c0, w, cfg, { buf: out, stride: P });
   const output = new Tensor(out, [T, B, P]);
   const g = r.outputGrad;
