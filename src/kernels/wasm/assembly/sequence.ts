@@ -1,5 +1,5 @@
 import {
-  gemmPairPart, gemmPart, gemmWithTeam, packBPairPart, packBPart, packedAFloats, packedBFloats, pairFits, MR, NR,
+  gemmPairPart, gemmPart, gemmWithTeam, packBPairPart, packBPart, packedAFloats, packedBFloats, pairFits, KC, MR, NR,
 } from './gemm';
 import { addRowVector, sumColumns } from './elementwise';
 import {
@@ -216,9 +216,20 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   // all back from memory (W5: 9.8 MB a direction). Each element's arithmetic is the same either
   // way (./gemm.ts).
   const dxPerStep = dx != 0 && 4 * (packedBFloats(I, GH) + packedBFloats(P, GH)) <= PER_STEP_BACKWARD_WEIGHT_BYTES;
+  // dW_ih and dW_hh made a chunk of steps at a time (about one K block of rows), right after the
+  // step loop wrote the chunk's gate gradients, while they are in cache, instead of by products
+  // over all steps reading them back from memory (W5: 9.8 MB each; such products ran at ~42
+  // GFLOP/s with K = 6400 rows against ~48 with K = 640). Needs each chunk's time rows to be one
+  // block: step order, or every sequence reversed over all T steps. Each thread makes whole
+  // columns of the products, so the only meeting point is the end of each chunk's steps.
+  const reversed = rows != 0 && reversedBlocks(rows, T, B);
+  const chunked = (dWIh != 0 || dWHh != 0) && (rows == 0 || reversed);
+  const chunkSteps = chunked ? max(1, KC / max(1, B)) : max(1, T);
+  const chunkRows = min(T, chunkSteps) * B;
   ensureWork(slot(N * GH) * (dXgIsDHg ? 1 : 2) + slot(N * P) + slot(BH) * 3 + slot(BGH) + slot(BP)
     + slot(packedBFloats(P, GH)) + slot(packedBFloats(H, P)) + slot(packedAFloats()) * nt + slot(finalB)
-    + (wantBiasGrads ? slot(B * BW) + slot(BW) : 0) + (dxPerStep ? slot(packedBFloats(I, GH)) + slot(B * I) : 0), tid, nt);
+    + (wantBiasGrads ? slot(B * BW) + slot(BW) : 0) + (dxPerStep ? slot(packedBFloats(I, GH)) + slot(B * I) : 0)
+    + (chunked ? slot(packedBFloats(P, chunkRows)) + slot(packedBFloats(I, chunkRows)) : 0), tid, nt);
   // Gate gradients: x side in time-major rows (for dW_ih, dX), h side in step order (for dW_hh).
   const dHgAll = carve(N * GH), dXg = dXgIsDHg ? dHgAll : carve(N * GH), dProjAll = carve(N * P);
   const dhRaw = hRawAll ? carve(BH) : dh;
@@ -227,6 +238,7 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   const bBuf = carve(finalB), aBuf = carveOwn(packedAFloats(), tid, nt);
   const biasRows = wantBiasGrads ? carve(B * BW) : 0, biasSums = wantBiasGrads ? carve(BW) : 0;
   const pWih = dxPerStep ? carve(packedBFloats(I, GH)) : 0, dxStep = dxPerStep ? carve(B * I) : 0;
+  const chunkH = chunked ? carve(packedBFloats(P, chunkRows)) : 0, chunkX = chunked ? carve(packedBFloats(I, chunkRows)) : 0;
   packBPart(false, P, GH, wHh, pWhh, partStart(P, NR, tid, nt), partStart(P, NR, tid + 1, nt));
   if (dxPerStep) packBPart(false, I, GH, wIh, pWih, partStart(I, NR, tid, nt), partStart(I, NR, tid + 1, nt));
   if (wHr) packBPart(false, H, P, wHr, pWhr, partStart(H, NR, tid, nt), partStart(H, NR, tid + 1, nt));
@@ -241,7 +253,9 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
 
   const b0 = partStart(B, MR, tid, nt), b1 = partStart(B, MR, tid + 1, nt), nb = b1 - b0;
   if (wantBiasGrads && nb > 0) memory.fill(f(biasRows, b0 * BW), 0, <usize>(nb * BW) << 2);
-  for (let s = T - 1; s >= 0 && nb > 0; s--) {
+  for (let sHi = T; sHi > 0; sHi -= chunkSteps) {
+  const sLo = max(0, sHi - chunkSteps);
+  for (let s = sHi - 1; s >= sLo && nb > 0; s--) {
     for (let b = b0; b < b1 && dOut; b++) {
       const t = rows ? rowAt(rows, s * B + b) : s * B + b;
       if (t >= 0) addRowVector(1, P, f(dOut, t * P), f(dh, b * P));
@@ -312,12 +326,21 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
     }
     memory.copy(f(dh, b0 * P), f(dhPrev, b0 * P), <usize>(nb * P) << 2);
   }
+  if (chunked) {
+    // Every thread's rows of steps [sLo, sHi) are done; their time rows are one block.
+    barrier(nt);
+    const K = (sHi - sLo) * B, beta: f32 = sHi == T ? 0 : 1;
+    const t0 = reversed ? (T - sHi) * B : sLo * B;
+    if (dWHh) columnsOfTransposedProduct(GH, P, K, f(dHgAll, sLo * BGH), f(hAll, sLo * BP), beta, dWHh, aBuf, chunkH, tid, nt);
+    if (dWIh) columnsOfTransposedProduct(GH, I, K, f(dXg, t0 * GH), f(x, t0 * I), beta, dWIh, aBuf, chunkX, tid, nt);
+  }
+  }
   // The gate gradients of all rows are complete; the final products read whole buffers.
   barrier(nt);
 
   if (dx && !dxPerStep) { gemmWithTeam(false, false, N, I, GH, 1, dXg, wIh, 0, dx, aBuf, bBuf, tid, nt); barrier(nt); }
-  if (dWIh) { gemmWithTeam(true, false, GH, I, N, 1, dXg, x, 0, dWIh, aBuf, bBuf, tid, nt); barrier(nt); }
-  if (dWHh) { gemmWithTeam(true, false, GH, P, N, 1, dHgAll, hAll, 0, dWHh, aBuf, bBuf, tid, nt); barrier(nt); }
+  if (dWIh && !chunked) { gemmWithTeam(true, false, GH, I, N, 1, dXg, x, 0, dWIh, aBuf, bBuf, tid, nt); barrier(nt); }
+  if (dWHh && !chunked) { gemmWithTeam(true, false, GH, P, N, 1, dHgAll, hAll, 0, dWHh, aBuf, bBuf, tid, nt); barrier(nt); }
   if (wantBiasGrads) {
     // Each thread its own columns of the sums, added over the batch rows in order.
     const c0 = partStart(BW, 4, tid, nt), c1 = partStart(BW, 4, tid + 1, nt);
@@ -334,6 +357,28 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
     }
   }
   if (dWHr) gemmWithTeam(true, false, P, H, N, 1, dProjAll, hRawAll, 0, dWHr, aBuf, bBuf, tid, nt);
+}
+
+/**
+ * Thread tid's columns of C[M, N] = G^T X + beta C for G [K, M] and X [K, N] row-major: it packs
+ * its own slivers of X into xPacked and multiplies by them alone, so no thread waits for another.
+ */
+function columnsOfTransposedProduct(M: i32, N: i32, K: i32, G: usize, X: usize, beta: f32, C: usize, aBuf: usize,
+  xPacked: usize, tid: i32, nt: i32): void {
+  const j0 = partStart(N, NR, tid, nt), j1 = partStart(N, NR, tid + 1, nt);
+  if (j0 >= j1) return;
+  packBPart(false, N, K, X, xPacked, j0, j1);
+  gemmPart(true, M, N, K, 1, G, xPacked, beta, C, aBuf, 0, M, j0, j1);
+}
+
+/** Whether every sequence runs over all T steps in reverse: rows[s*B + b] = (T-1-s)*B + b. */
+function reversedBlocks(rows: usize, T: i32, B: i32): bool {
+  for (let s = 0; s < T; s++) {
+    for (let b = 0; b < B; b++) {
+      if (rowAt(rows, s * B + b) != (T - 1 - s) * B + b) return false;
+    }
+  }
+  return true;
 }
 
 /**
