@@ -134,6 +134,7 @@ Napi::Value SumRowsInto(const Napi::CallbackInfo& info) {
 // The ids index the table: each is checked before any row moves.
 bool checkRowIds(Args& a, int V, int n, const int32_t* ids) {
   if (!a.ok()) return false;
+  if (!ids && n > 0) return a.fail("ids must be an Int32Array"), false;
   long bad = firstBadRowId(V, n, ids);
   if (bad < 0) return true;
   a.fail("id " + std::to_string(ids[bad]) + " at position " + std::to_string(bad) + " is outside 0.." +
@@ -148,7 +149,6 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   int n = a.integer(3, "n");
   const int32_t* ids = a.i32(4, "ids", n);
   float* out = a.f32(5, "out", mul(n, E));
-  if (a.ok() && !ids && n > 0) a.fail("ids must be an Int32Array");
   if (checkRowIds(a, V, n, ids)) gatherRows(E, table, n, ids, out);
   return info.Env().Undefined();
 }
@@ -161,7 +161,6 @@ Napi::Value ScatterAddRows(const Napi::CallbackInfo& info) {
   const int32_t* ids = a.i32(4, "ids", n);
   double skip = a.number(5, "skipId");
   float* table = a.f32(6, "table", mul(V, E));
-  if (a.ok() && !ids && n > 0) a.fail("ids must be an Int32Array");
   if (a.ok() && !(skip >= -1 && skip <= 2147483647.0 && skip == (double)(int64_t)skip)) {
     a.fail("skipId must be -1 or a row id, got " + std::to_string(skip));
   }

@@ -222,8 +222,9 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   // GFLOP/s with K = 6400 rows against ~48 with K = 640). Needs each chunk's time rows to be one
   // block: step order, or every sequence reversed over all T steps. Each thread makes whole
   // columns of the products, so the only meeting point is the end of each chunk's steps.
-  const reversed = rows != 0 && reversedBlocks(rows, T, B);
-  const chunked = (dWIh != 0 || dWHh != 0) && (rows == 0 || reversed);
+  const wantWeightGrads = dWIh != 0 || dWHh != 0;
+  const reversed = wantWeightGrads && rows != 0 && reversedBlocks(rows, T, B);
+  const chunked = wantWeightGrads && (rows == 0 || reversed);
   const chunkSteps = chunked ? max(1, KC / max(1, B)) : max(1, T);
   const chunkRows = min(T, chunkSteps) * B;
   ensureWork(slot(N * GH) * (dXgIsDHg ? 1 : 2) + slot(N * P) + slot(BH) * 3 + slot(BGH) + slot(BP)
@@ -254,86 +255,86 @@ export function sequenceBackward(mode: i32, T: i32, B: i32, I: i32, H: i32, P: i
   const b0 = partStart(B, MR, tid, nt), b1 = partStart(B, MR, tid + 1, nt), nb = b1 - b0;
   if (wantBiasGrads && nb > 0) memory.fill(f(biasRows, b0 * BW), 0, <usize>(nb * BW) << 2);
   for (let sHi = T; sHi > 0; sHi -= chunkSteps) {
-  const sLo = max(0, sHi - chunkSteps);
-  for (let s = sHi - 1; s >= sLo && nb > 0; s--) {
-    for (let b = b0; b < b1 && dOut; b++) {
-      const t = rows ? rowAt(rows, s * B + b) : s * B + b;
-      if (t >= 0) addRowVector(1, P, f(dOut, t * P), f(dh, b * P));
-    }
-    if (hRawAll) {
-      memory.copy(f(dProjAll, s * BP + b0 * P), f(dh, b0 * P), <usize>(nb * P) << 2);
-      gemmPart(false, B, H, P, 1, dh, pWhr, 0, dhRaw, aBuf, b0, b1, 0, H);
-    }
-    const dHg = f(dHgAll, s * BGH);
-    const hPrev = f(hAll, s * BP);
-    const g = b0 * GH;
-    // GRU's x-side gate gradients go straight to dXg when this slice's time rows are consecutive.
-    const dXFirst = !isGru ? -1 : rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
-    const dXRows = dXFirst >= 0 ? f(dXg, dXFirst * GH) : f(dXgStep, g);
-    if (mode == 0) {
-      const hCell = hRawAll ? f(hRawAll, s * BH + b0 * H) : f(hAll, (s + 1) * BP + b0 * P);
-      rnnCellBackward(nb, H, act, slope, hCell, f(dhRaw, b0 * H), f(dHg, g));
-    } else if (isLstm) {
-      if (rows) memory.copy(f(dcSaved, b0 * H), f(dc, b0 * H), <usize>(nb * H) << 2);
-      lstmCellBackward(nb, H, f(gatesAll, s * BGH + g), f(cAll, s * BH + b0 * H), f(cAll, (s + 1) * BH + b0 * H),
-        f(dhRaw, b0 * H), f(dc, b0 * H), f(dHg, g));
-    } else {
-      gruCellBackward(nb, H, f(gatesAll, s * BGH + g), f(hgAll, s * BGH + g), f(hPrev, b0 * P), f(dhRaw, b0 * H),
-        dXRows, f(dHg, g), f(dhDirect, b0 * H));
-    }
-    // Ended sequences: the step was the identity on the state, so gradients pass straight through.
-    if (rows) {
-      for (let b = b0; b < b1; b++) {
-        if (rowAt(rows, s * B + b) >= 0) continue;
-        memory.fill(f(dHg, b * GH), 0, <usize>GH << 2);
-        if (isGru) memory.fill(f(dhDirect, b * H), 0, <usize>H << 2);
-        if (hRawAll) memory.fill(f(dProjAll, s * BP + b * P), 0, <usize>P << 2);
-        if (isLstm) memory.copy(f(dc, b * H), f(dcSaved, b * H), <usize>H << 2);
-      }
-    }
-    if (wantBiasGrads) {
-      for (let b = b0; b < b1; b++) {
-        if (rows && rowAt(rows, s * B + b) < 0) continue;
-        const bRow = f(biasRows, b * BW);
-        addRowVector(1, GH, isGru ? f(dXRows, (b - b0) * GH) : f(dHg, b * GH), bRow);
-        if (isGru) addRowVector(1, H, f(dHg, b * GH + 2 * H), f(bRow, GH));
-      }
-    }
-    if (!dXgIsDHg && dXFirst < 0) {
-      const dXs = isGru ? dXgStep : dHg;
-      for (let b = b0; b < b1; b++) {
+    const sLo = max(0, sHi - chunkSteps);
+    for (let s = sHi - 1; s >= sLo && nb > 0; s--) {
+      for (let b = b0; b < b1 && dOut; b++) {
         const t = rows ? rowAt(rows, s * B + b) : s * B + b;
-        if (t >= 0) memory.copy(f(dXg, t * GH), f(dXs, b * GH), <usize>GH << 2);
+        if (t >= 0) addRowVector(1, P, f(dOut, t * P), f(dh, b * P));
       }
-    }
-    if (dxPerStep) {
-      // The x-side gate gradients of rows b0..b1 (row b at A + b*GH): GRU's own, else dHg. A
-      // slice whose time rows are consecutive writes its dx rows in place, else they are scattered.
-      const xFirst = isGru ? dXFirst : rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
-      const A = !isGru ? dHg : dXFirst >= 0 ? f(dXg, (dXFirst - b0) * GH) : dXgStep;
-      gemmPart(false, B, I, GH, 1, A, pWih, 0, xFirst >= 0 ? f(dx, (xFirst - b0) * I) : dxStep, aBuf, b0, b1, 0, I);
-      for (let b = b0; b < b1 && xFirst < 0; b++) {
-        const t = rowAt(rows, s * B + b);
-        if (t >= 0) memory.copy(f(dx, t * I), f(dxStep, b * I), <usize>I << 2);
+      if (hRawAll) {
+        memory.copy(f(dProjAll, s * BP + b0 * P), f(dh, b0 * P), <usize>(nb * P) << 2);
+        gemmPart(false, B, H, P, 1, dh, pWhr, 0, dhRaw, aBuf, b0, b1, 0, H);
       }
-    }
-    gemmPart(false, B, P, GH, 1, dHg, pWhh, 0, dhPrev, aBuf, b0, b1, 0, P);
-    if (isGru) addRowVector(1, nb * H, f(dhDirect, b0 * H), f(dhPrev, b0 * P));
-    if (rows) {
-      for (let b = b0; b < b1; b++) {
-        if (rowAt(rows, s * B + b) < 0) memory.copy(f(dhPrev, b * P), f(dh, b * P), <usize>P << 2);
+      const dHg = f(dHgAll, s * BGH);
+      const hPrev = f(hAll, s * BP);
+      const g = b0 * GH;
+      // GRU's x-side gate gradients go straight to dXg when this slice's time rows are consecutive.
+      const dXFirst = !isGru ? -1 : rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
+      const dXRows = dXFirst >= 0 ? f(dXg, dXFirst * GH) : f(dXgStep, g);
+      if (mode == 0) {
+        const hCell = hRawAll ? f(hRawAll, s * BH + b0 * H) : f(hAll, (s + 1) * BP + b0 * P);
+        rnnCellBackward(nb, H, act, slope, hCell, f(dhRaw, b0 * H), f(dHg, g));
+      } else if (isLstm) {
+        if (rows) memory.copy(f(dcSaved, b0 * H), f(dc, b0 * H), <usize>(nb * H) << 2);
+        lstmCellBackward(nb, H, f(gatesAll, s * BGH + g), f(cAll, s * BH + b0 * H), f(cAll, (s + 1) * BH + b0 * H),
+          f(dhRaw, b0 * H), f(dc, b0 * H), f(dHg, g));
+      } else {
+        gruCellBackward(nb, H, f(gatesAll, s * BGH + g), f(hgAll, s * BGH + g), f(hPrev, b0 * P), f(dhRaw, b0 * H),
+          dXRows, f(dHg, g), f(dhDirect, b0 * H));
       }
+      // Ended sequences: the step was the identity on the state, so gradients pass straight through.
+      if (rows) {
+        for (let b = b0; b < b1; b++) {
+          if (rowAt(rows, s * B + b) >= 0) continue;
+          memory.fill(f(dHg, b * GH), 0, <usize>GH << 2);
+          if (isGru) memory.fill(f(dhDirect, b * H), 0, <usize>H << 2);
+          if (hRawAll) memory.fill(f(dProjAll, s * BP + b * P), 0, <usize>P << 2);
+          if (isLstm) memory.copy(f(dc, b * H), f(dcSaved, b * H), <usize>H << 2);
+        }
+      }
+      if (wantBiasGrads) {
+        for (let b = b0; b < b1; b++) {
+          if (rows && rowAt(rows, s * B + b) < 0) continue;
+          const bRow = f(biasRows, b * BW);
+          addRowVector(1, GH, isGru ? f(dXRows, (b - b0) * GH) : f(dHg, b * GH), bRow);
+          if (isGru) addRowVector(1, H, f(dHg, b * GH + 2 * H), f(bRow, GH));
+        }
+      }
+      if (!dXgIsDHg && dXFirst < 0) {
+        const dXs = isGru ? dXgStep : dHg;
+        for (let b = b0; b < b1; b++) {
+          const t = rows ? rowAt(rows, s * B + b) : s * B + b;
+          if (t >= 0) memory.copy(f(dXg, t * GH), f(dXs, b * GH), <usize>GH << 2);
+        }
+      }
+      if (dxPerStep) {
+        // The x-side gate gradients of rows b0..b1 (row b at A + b*GH): GRU's own, else dHg. A
+        // slice whose time rows are consecutive writes its dx rows in place, else they are scattered.
+        const xFirst = isGru ? dXFirst : rows ? consecutiveRows(rows, s, B, b0, b1) : s * B + b0;
+        const A = !isGru ? dHg : dXFirst >= 0 ? f(dXg, (dXFirst - b0) * GH) : dXgStep;
+        gemmPart(false, B, I, GH, 1, A, pWih, 0, xFirst >= 0 ? f(dx, (xFirst - b0) * I) : dxStep, aBuf, b0, b1, 0, I);
+        for (let b = b0; b < b1 && xFirst < 0; b++) {
+          const t = rowAt(rows, s * B + b);
+          if (t >= 0) memory.copy(f(dx, t * I), f(dxStep, b * I), <usize>I << 2);
+        }
+      }
+      gemmPart(false, B, P, GH, 1, dHg, pWhh, 0, dhPrev, aBuf, b0, b1, 0, P);
+      if (isGru) addRowVector(1, nb * H, f(dhDirect, b0 * H), f(dhPrev, b0 * P));
+      if (rows) {
+        for (let b = b0; b < b1; b++) {
+          if (rowAt(rows, s * B + b) < 0) memory.copy(f(dhPrev, b * P), f(dh, b * P), <usize>P << 2);
+        }
+      }
+      memory.copy(f(dh, b0 * P), f(dhPrev, b0 * P), <usize>(nb * P) << 2);
     }
-    memory.copy(f(dh, b0 * P), f(dhPrev, b0 * P), <usize>(nb * P) << 2);
-  }
-  if (chunked) {
-    // Every thread's rows of steps [sLo, sHi) are done; their time rows are one block.
-    barrier(nt);
-    const K = (sHi - sLo) * B, beta: f32 = sHi == T ? 0 : 1;
-    const t0 = reversed ? (T - sHi) * B : sLo * B;
-    if (dWHh) columnsOfTransposedProduct(GH, P, K, f(dHgAll, sLo * BGH), f(hAll, sLo * BP), beta, dWHh, aBuf, chunkH, tid, nt);
-    if (dWIh) columnsOfTransposedProduct(GH, I, K, f(dXg, t0 * GH), f(x, t0 * I), beta, dWIh, aBuf, chunkX, tid, nt);
-  }
+    if (chunked) {
+      // Every thread's rows of steps [sLo, sHi) are done; their time rows are one block.
+      barrier(nt);
+      const K = (sHi - sLo) * B, beta: f32 = sHi == T ? 0 : 1;
+      const t0 = reversed ? (T - sHi) * B : sLo * B;
+      if (dWHh) columnsOfTransposedProduct(GH, P, K, f(dHgAll, sLo * BGH), f(hAll, sLo * BP), beta, dWHh, aBuf, chunkH, tid, nt);
+      if (dWIh) columnsOfTransposedProduct(GH, I, K, f(dXg, t0 * GH), f(x, t0 * I), beta, dWIh, aBuf, chunkX, tid, nt);
+    }
   }
   // The gate gradients of all rows are complete; the final products read whole buffers.
   barrier(nt);
