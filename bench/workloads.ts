@@ -111,7 +111,7 @@ function sentimentBiGru(): Workload {
     step() {
       const k = i++ % data.length;
       opt.zeroGrad(true);
-      const { hN } = gru.forward(emb.forward(data[k], [T, B]));
+      const { hN } = gru.finalState(emb.forward(data[k], [T, B]));
       const logits = out.forward(concatLast([select0(hN, 0), select0(hN, 1)]));
       backward(crossEntropy(logits, labels[k]));
       opt.step();

@@ -330,7 +330,7 @@ Napi::Value SequenceForward(const Napi::CallbackInfo& info) {
   const int outStride = a.integer(25, "outStride");
   if (a.ok() && outStride < s.P) return a.fail("outStride is less than P"), info.Env().Undefined();
   s.outStride = outStride;
-  s.out = a.f32(17, "out", N == 0 ? 0 : (N - 1) * (size_t)outStride + s.P);
+  s.out = a.f32(17, "out", N == 0 ? 0 : (N - 1) * (size_t)outStride + s.P, true);
   s.hN = a.f32(18, "hN", BP);
   s.cN = lstm ? a.f32(19, "cN", BH, true) : nullptr;
   s.hAll = a.f32(20, "hAll", (N + s.B) * s.P, true);

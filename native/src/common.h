@@ -47,6 +47,7 @@ struct SeqArgs {
   float slope;
   const int32_t* rows;
   const float *x, *h0, *c0, *wIh, *wHh, *bIh, *bHh, *wHr;
+  /** out may be null: the per-step output is not wanted (hN, cN are). */
   float *out, *hN, *cN;
   /** Floats from one row of out to the next (P, or 2P for a direction of a bidirectional layer). */
   long outStride;

@@ -112,7 +112,7 @@ static void fewRowsStepFinish(FewRowsPass& p, int threads) {
   for (int b = 0; b < B; b++) {
     const int r = fewRow(a, s, b);
     if (r >= 0) {
-      std::memcpy(a.out + r * a.outStride, hNext + (long)b * P, sizeof(float) * P);
+      if (a.out) std::memcpy(a.out + r * a.outStride, hNext + (long)b * P, sizeof(float) * P);
     } else {
       // Past the end of this sequence: carry the state; the output stays 0.
       std::memcpy(hNext + (long)b * P, hPrev + (long)b * P, sizeof(float) * P);
@@ -161,7 +161,7 @@ static void fewRowsSequenceForward(const SeqArgs& a, int threads) {
     if (a.c0) std::memcpy(c0, a.c0, sizeof(float) * B * H);
     else std::memset(c0, 0, sizeof(float) * B * H);
   }
-  if (T > 0) zeroOutputRows(a.out, N, P, a.outStride);
+  if (T > 0 && a.out) zeroOutputRows(a.out, N, P, a.outStride);
 
   const double stepMacs = (double)B * GH * ((p.xgAll ? 0 : I) + P);
   const int nt = stepMacs < FEW_ROWS_THREAD_MIN_MACS ? 1 : imax(1, imin(threads, (H + VL - 1) / VL));

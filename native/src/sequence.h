@@ -146,7 +146,7 @@ static void seqForwardTask(void* p, int t, int nt) {
   float* xgStep = j.xgPerStep && !fusedPre ? tlStepXg.get((size_t)nb * GH) : nullptr;
   float* rawStep = a.wHr ? tlStepRaw.get((size_t)nb * H) : nullptr;
   // Without saved states, when each step's rows are a block the output of step s - 1 is h(s) itself.
-  const bool hInOut = !a.hAll && j.blockRows && a.outStride == P;
+  const bool hInOut = a.out && !a.hAll && j.blockRows && a.outStride == P;
   auto hBuf = [&](int s) {
     return a.hAll ? a.hAll + (long)s * B * P
          : hInOut && s > 0 ? a.out + blockRow(a, s - 1) * P : j.ringH + (long)(s & 1) * B * P;
@@ -201,7 +201,7 @@ static void seqForwardTask(void* p, int t, int nt) {
     for (int b = b0; b < b1; b++) {
       int r = a.rows ? a.rows[s * B + b] : s * B + b;
       if (r >= 0) {
-        if (!hInOut) std::memcpy(a.out + r * a.outStride, hNext + (long)b * P, sizeof(float) * P);
+        if (a.out && !hInOut) std::memcpy(a.out + r * a.outStride, hNext + (long)b * P, sizeof(float) * P);
       } else {
         // Past the end of this sequence: carry the state; the output stays 0.
         std::memcpy(hNext + (long)b * P, hPrev + (long)b * P, sizeof(float) * P);
@@ -268,7 +268,7 @@ static void sequenceForward(const SeqArgs& a, int threads) {
   if (!a.hAll) j.ringH = tlRingH.get((size_t)2 * B * P);
   if (a.mode == MODE_LSTM && !a.cAll) j.ringC = tlRingC.get((size_t)2 * B * H);
   // Steps past a sequence's end leave their output rows 0; with block rows every row is written.
-  if (T > 0 && !j.blockRows) zeroOutputRows(a.out, N, P, a.outStride);
+  if (T > 0 && a.out && !j.blockRows) zeroOutputRows(a.out, N, P, a.outStride);
   parallelRun(sequenceThreads(B, threads), seqForwardTask, &j);
 }
 

@@ -71,11 +71,12 @@ export interface Kernels extends TrainingKernels {
   /**
    * One recurrent layer over a whole sequence (see SequenceSpec).
    * x: [T, B, I], h0: [B, P] | null, c0: [B, H] | null (zeros when null)
-   * -> out: [T, B, P], hN: [B, P], cN: [B, H] (LSTM). With keepForBackward, returns the context
+   * -> out: [T, B, P], hN: [B, P], cN: [B, H] (LSTM). out is null when only the final state is
+   * wanted: nothing is written for the steps. With keepForBackward, returns the context
    * sequenceBackward needs (it holds on to x and the weights: do not change them in between).
    */
   sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | null, w: SequenceWeights,
-    out: Buf, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null;
+    out: Buf | null, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null;
   /**
    * Backpropagation through time for a sequenceForward: dOut [T, B, P], dhN [B, P], dcN [B, H]
    * are the gradients of its results; adds the input and weight gradients into `grads`. dOut is

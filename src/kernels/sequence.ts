@@ -33,7 +33,7 @@ interface Saved extends SequenceContext {
 
 export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceForward' | 'sequenceBackward' | 'supportsDhSteps'> {
   function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | null, w: SequenceWeights,
-    out: Buf, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null {
+    out: Buf | null, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null {
     const { mode, T, B, I, H, P, rows } = spec;
     const G = gateCount(mode), GH = G * H, N = T * B;
     const isLstm = mode === 'lstm', isGru = mode === 'gru';
@@ -54,8 +54,8 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
     const xStep = rows ? like(x, B * GH) : null;
     const hgScratch = isGru ? null : like(x, B * GH);
     const outStride = spec.outStride ?? P;
-    if (outStride === P) out.fill(0, 0, N * P);
-    else for (let r = 0; r < N; r++) out.fill(0, r * outStride, r * outStride + P);
+    if (out && outStride === P) out.fill(0, 0, N * P);
+    else if (out) for (let r = 0; r < N; r++) out.fill(0, r * outStride, r * outStride + P);
 
     for (let s = 0; s < T; s++) {
       const hPrev = hAll.subarray(s * B * P, (s + 1) * B * P);
@@ -89,7 +89,7 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
       for (let b = 0; b < B; b++) {
         const t = rows ? rows[s * B + b] : s * B + b;
         if (t >= 0) {
-          out.set(hNext.subarray(b * P, (b + 1) * P), t * outStride);
+          out?.set(hNext.subarray(b * P, (b + 1) * P), t * outStride);
         } else {
           // Past the end of this sequence: carry the state; the output stays 0.
           hNext.set(hPrev.subarray(b * P, (b + 1) * P), b * P);

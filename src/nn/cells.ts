@@ -1,6 +1,6 @@
 import type { Activation } from '../kernels/kernels.js';
 import { reshape } from '../tensor/ops/basic.js';
-import { type CellMode, gateCount, recurrentLayer } from '../tensor/ops/recurrent.js';
+import { type CellMode, gateCount, recurrentLayerState } from '../tensor/ops/recurrent.js';
 import { Tensor, type DType, shapeString } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { uniformTensor } from './init.js';
@@ -64,7 +64,7 @@ abstract class CellBase extends Module {
       if (t.size !== B * H || t.shape[t.rank - 1] !== H) throw new Error(`${this.cellName}: ${which} has shape ${shapeString(t.shape)}, expected [${B}, ${H}]`);
       return reshape(t, [B, H]);
     };
-    const r = recurrentLayer(reshape(x, [1, B, I]), state(h, 'h'), state(c, 'c'),
+    const r = recurrentLayerState(reshape(x, [1, B, I]), state(h, 'h'), state(c, 'c'),
       { wIh: this.weightIh, wHh: this.weightHh, bIh: this.biasIh, bHh: this.biasHh, wHr: null },
       { mode: this.mode, hiddenSize: H, activation: this.activation, negativeSlope: this.negativeSlope, reverse: false, lengths: null });
     const outShape = unbatched ? [H] : [B, H];

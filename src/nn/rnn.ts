@@ -2,7 +2,7 @@ import type { Activation, Buf } from '../kernels/kernels.js';
 import { reshape, select0, stack0, transpose01 } from '../tensor/ops/basic.js';
 import { record } from '../tensor/autograd.js';
 import { dropout } from '../tensor/ops/dropout.js';
-import { type CellMode, type RecurrentIntoResult, gateCount, recurrentLayer, recurrentLayerInto } from '../tensor/ops/recurrent.js';
+import { type CellMode, type RecurrentIntoResult, gateCount, recurrentLayer, recurrentLayerInto, recurrentLayerState } from '../tensor/ops/recurrent.js';
 import { Tensor, type DType, allocate, allocateUnset, dtypeOf, shapeString } from '../tensor/tensor.js';
 import { Random } from '../util/random.js';
 import { uniformTensor } from './init.js';
@@ -130,6 +130,21 @@ export abstract class RecurrentBase extends Module {
   get outSize(): number { return this.projSize || this.hiddenSize; }
 
   forward(input: Tensor, opts: ForwardOptions = {}): RecurrentOutput {
+    const { output, hN, cN } = this.run(input, opts, true);
+    return { output: output!, hN, cN };
+  }
+
+  /**
+   * forward's final states alone (Keras's return_sequences=False): the last layer's per-step
+   * output is never made, which saves writing [T, B, D*P] values for a model that reads only
+   * hN, like a many-to-one classifier. Same numbers and gradients as forward's hN and cN.
+   */
+  finalState(input: Tensor, opts: ForwardOptions = {}): { hN: Tensor; cN: Tensor | null } {
+    const { hN, cN } = this.run(input, opts, false);
+    return { hN, cN };
+  }
+
+  private run(input: Tensor, opts: ForwardOptions, lastOutput: boolean): { output: Tensor | null; hN: Tensor; cN: Tensor | null } {
     const name = layerName(this.mode);
     const unbatched = input.rank === 2;
     if (input.rank !== 3 && !unbatched) {
@@ -157,6 +172,14 @@ export abstract class RecurrentBase extends Module {
         negativeSlope: this.negativeSlope, reverse: d === 1, lengths,
       });
       const state = (t: Tensor | null, d: number) => (t ? select0(t, l * D + d) : null);
+      if (l === L - 1 && !lastOutput) {
+        for (let d = 0; d < D; d++) {
+          const r = recurrentLayerState(x, state(h0, d), state(c0, d), this.layers[l][d], cfg(d));
+          hN.push(r.hN);
+          if (r.cN) cN.push(r.cN);
+        }
+        break;
+      }
       if (D === 1) {
         const r = recurrentLayer(x, state(h0, 0), state(c0, 0), this.layers[l][0], cfg(0));
         x = r.output;
@@ -177,15 +200,15 @@ export abstract class RecurrentBase extends Module {
         grads.forEach((into, d) => into?.set(columnsOf(g, T * B, 2 * P, d * P, P)));
       });
     }
-    let output = x;
+    let output = lastOutput ? x : null;
     let h = stack0(hN);
     let c = cN.length ? stack0(cN) : null;
     if (unbatched) {
-      output = reshape(output, [T, D * P]);
+      output = output && reshape(output, [T, D * P]);
       h = reshape(h, [D * L, P]);
       c = c ? reshape(c, [D * L, H]) : null;
     } else if (this.batchFirst) {
-      output = transpose01(output);
+      output = output && transpose01(output);
     }
     return { output, hN: h, cN: c };
   }

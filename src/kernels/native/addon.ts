@@ -30,7 +30,7 @@ export interface NativeAddon {
   sequenceForward(mode: number, T: number, B: number, I: number, H: number, P: number, act: number, slope: number,
     rows: Int32Array | null, x: Float32Array, h0: Float32Array | null, c0: Float32Array | null,
     wIh: Float32Array, wHh: Float32Array, bIh: Float32Array | null, bHh: Float32Array | null, wHr: Float32Array | null,
-    out: Float32Array, hN: Float32Array, cN: Float32Array | null,
+    out: Float32Array | null, hN: Float32Array, cN: Float32Array | null,
     hAll: Float32Array | null, cAll: Float32Array | null, gatesAll: Float32Array | null, hgAll: Float32Array | null,
     hRawAll: Float32Array | null, outStride: number): void;
   sequenceBackward(mode: number, T: number, B: number, I: number, H: number, P: number, act: number, slope: number,

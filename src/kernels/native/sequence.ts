@@ -26,7 +26,7 @@ export function createNativeSequenceKernels(addon: NativeAddon) {
   const saved = new BufferPool();
 
   function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | null, w: SequenceWeights,
-    out: Buf, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null {
+    out: Buf | null, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null {
     if (!allF32(x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr, out, hN, cN)) {
       return jsKernels.sequenceForward(spec, x, h0, c0, w, out, hN, cN, keepForBackward);
     }
@@ -45,7 +45,7 @@ export function createNativeSequenceKernels(addon: NativeAddon) {
     if (hRawAll && spec.rows) hRawAll.fill(0);
     addon.sequenceForward(MODES[mode], T, B, spec.I, H, P, activationCode(spec.activation), spec.negativeSlope,
       spec.rows, x as F32, h0 as F32 | null, isLstm ? c0 as F32 | null : null, w.wIh as F32, w.wHh as F32,
-      w.bIh as F32 | null, w.bHh as F32 | null, w.wHr as F32 | null, out as F32, hN as F32,
+      w.bIh as F32 | null, w.bHh as F32 | null, w.wHr as F32 | null, out as F32 | null, hN as F32,
       isLstm ? cN as F32 | null : null, hAll, cAll, gatesAll, hgAll, hRawAll, spec.outStride ?? P);
     return keep ? new NativeSequenceContext(spec, x as F32, w, hAll!, cAll, gatesAll, hgAll, hRawAll) : null;
   }

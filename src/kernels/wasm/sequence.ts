@@ -59,7 +59,7 @@ function weightPointers(spec: SequenceSpec, w: SequenceWeights, refresh: boolean
 }
 
 function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | null, w: SequenceWeights,
-  out: Buf, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null {
+  out: Buf | null, hN: Buf, cN: Buf | null, keepForBackward: boolean): SequenceContext | null {
   if (!allF32(x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr, out, hN, cN)) {
     return jsKernels.sequenceForward(spec, x, h0, c0, w, out, hN, cN, keepForBackward);
   }
@@ -84,7 +84,8 @@ function sequenceForward(spec: SequenceSpec, x: Buf, h0: Buf | null, c0: Buf | n
   team('sequenceForward', B * GH * P, MODES[mode], T, B, I, H, P, activationCode(spec.activation), spec.negativeSlope,
     px, ph0, pc0, pwIh, pwHh, pbIh, pbHh, pwHr, prows, pout, hAll, cAll, gatesAll, hgAll, hRawAll);
 
-  mem.getRows(pout, out as F32, N, P, spec.outStride ?? P);
+  // The kernel writes its output to scratch regardless (in inference its states live there).
+  if (out) mem.getRows(pout, out as F32, N, P, spec.outStride ?? P);
   // The final state: the last step's rows of out (states in out), else hAll's last rows.
   mem.get(inOut ? pout + (T - 1) * B * P * 4 : hAll + T * B * P * 4, hN as F32, B * P);
   if (cN && isLstm) mem.get(cAll + (inOut ? T & 1 : T) * B * H * 4, cN as F32, B * H);

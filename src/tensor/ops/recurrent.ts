@@ -127,19 +127,29 @@ export function recurrentLayerInto(x: Tensor, h0: Tensor | null, c0: Tensor | nu
   return runLayer(x, h0, c0, w, cfg, into);
 }
 
+/**
+ * One layer in one direction, its final state only: the per-step output is never written (for
+ * layers whose output nothing reads, like a classifier's last layer).
+ */
+export function recurrentLayerState(x: Tensor, h0: Tensor | null, c0: Tensor | null,
+  w: RecurrentWeights, cfg: RecurrentConfig): { hN: Tensor; cN: Tensor | null } {
+  const { hN, cN } = runLayer(x, h0, c0, w, cfg, null);
+  return { hN, cN };
+}
+
 function outSize(w: RecurrentWeights, cfg: RecurrentConfig): number {
   return w.wHr ? w.wHr.shape[0] : cfg.hiddenSize;
 }
 
 function runLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null, w: RecurrentWeights, cfg: RecurrentConfig,
-  into: StridedOutput): RecurrentIntoResult {
+  into: StridedOutput | null): RecurrentIntoResult {
   const [T, B, I] = x.shape;
   const H = cfg.hiddenSize;
   const P = outSize(w, cfg);
   const isLstm = cfg.mode === 'lstm';
   const spec: SequenceSpec = {
     mode: cfg.mode, T, B, I, H, P, activation: cfg.activation, negativeSlope: cfg.negativeSlope,
-    rows: stepRows(T, B, cfg.lengths, cfg.reverse), outStride: into.stride,
+    rows: stepRows(T, B, cfg.lengths, cfg.reverse), outStride: into?.stride ?? P,
   };
   const inputs = [x, h0, c0, w.wIh, w.wHh, w.bIh, w.bHh, w.wHr];
   // hN and cN are views of one buffer: a single allocation.
@@ -151,7 +161,7 @@ function runLayer(x: Tensor, h0: Tensor | null, c0: Tensor | null, w: RecurrentW
   const dhSteps = keep && layerObserver ? layerObserver({ x, h0, c0, weights: w, config: cfg, spec }) : null;
   // A backend that cannot fill dhSteps runs this one layer on the reference kernels.
   const k = dhSteps && !kernels().supportsDhSteps ? jsKernels : kernels();
-  const ctx = k.sequenceForward(spec, x.data, h0?.data ?? null, c0?.data ?? null, weights, into.buf, hN, cN, keep);
+  const ctx = k.sequenceForward(spec, x.data, h0?.data ?? null, c0?.data ?? null, weights, into?.buf ?? null, hN, cN, keep);
 
   const hNT = new Tensor(hN, [B, P]);
   const cNT = cN ? new Tensor(cN, [B, H]) : null;
