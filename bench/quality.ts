@@ -1,4 +1,4 @@
-// npm run bench:quality -- [--minutes 10] [--threads 2] [--backend name] [--torch]
+// npm run bench:quality -- [--minutes 10] [--threads 2] [--backend name] [--torch]   (--help)
 // Quality for time: the W2 model (embedding 64, LSTM 2x512, dropout 0.2 between the layers,
 // linear to the vocabulary) trained on Tiny Shakespeare with Adam 2e-3, batch 32, windows of 64,
 // gradient norm clipped at 5, for a wall-clock budget; then the mean cross-entropy on the last
@@ -20,16 +20,10 @@ import { crossEntropy } from '../src/train/losses/crossEntropy.js';
 import { trainLoop } from '../src/train/loop.js';
 import { Adam } from '../src/train/optim/adam.js';
 import { Random } from '../src/util/random.js';
+import { parseQualityOptions } from './options.js';
 import { repoRootFromBench } from './paths.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const minutes = Number(arg('minutes', '10'));
-const threads = Number(arg('threads', '2'));
-const backend = arg('backend', '');
+const { minutes, threads, backend, torch } = parseQualityOptions(process.argv.slice(2));
 if (backend) setBackend(backend);
 kernels().setThreads?.(threads);
 
@@ -69,7 +63,7 @@ const ours = {
 };
 process.stdout.write(JSON.stringify(ours) + '\n');
 
-if (process.argv.includes('--torch')) {
+if (torch) {
   const script = join(root, '..', 'shared', 'anchors', 'torch_charlm_quality.py');
   if (!existsSync(script)) throw new Error(`--torch: ${script} not found`);
   const env = { ...process.env };

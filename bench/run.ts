@@ -1,26 +1,18 @@
 // npm run bench -- [--workloads W1,W2] [--backends js,wasm,native] [--threads 1,2] [--quick]
-//                   [--min-seconds 8] [--max-steps 10000]
+//                   [--min-seconds 8] [--max-steps 10000]   (--help: what each does)
 // Runs the BENCHMARKS.md workloads on rnnkit's backends; prints one JSON line per workload,
 // backend and thread count, then a table beside the PyTorch / TensorFlow.js anchors found in
 // ../shared/anchors (if present).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { availableBackends, kernels, setBackend } from '../src/kernels/backend.js';
+import { kernels, setBackend } from '../src/kernels/backend.js';
+import { parseBenchOptions } from './options.js';
 import { repoRootFromBench } from './paths.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 
 interface Result { impl: string; workload: string; threads: number; value: number; unit: string; peak_rss_mb?: number }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const quick = process.argv.includes('--quick');
-const workloads = arg('workloads', 'W1,W2,W3,W4,W5,W6').split(',');
-const backends = arg('backends', availableBackends().join(',')).split(',');
-const threadCounts = arg('threads', '1,2').split(',').map(Number);
-for (const w of workloads) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}: choose from ${Object.keys(WORKLOADS).join(', ')}`);
+const { workloads, backends, threads: threadCounts, quick, minSeconds, maxSteps } = parseBenchOptions(process.argv.slice(2), Object.keys(WORKLOADS));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -31,8 +23,6 @@ function median(xs: number[]): number {
 // --min-seconds (default 8) have not passed, up to --max-steps: the rule of
 // ../shared/anchors/torch_bench.py, so that short steps (W3) are timed as long as PyTorch's.
 // W4: median of 3 whole generations. --quick: 1 warm-up, 3 timed, for smoke runs only.
-const minSeconds = Number(arg('min-seconds', '8'));
-const maxSteps = Number(arg('max-steps', '10000'));
 
 function measure(w: Workload): number {
   const warmup = quick ? 1 : 3;
