@@ -6,11 +6,11 @@
 // of repeated calls, one JSON line per shape, backend and thread count. The per-step recurrent
 // products run inside the sequence kernels on W_hh packed once per pass; here B is packed on
 // every call, so they read a little lower than in the kernels.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { availableBackends, setBackend } from '../src/kernels/backend.js';
+import { Command } from 'commander';
+import { setBackend } from '../src/kernels/backend.js';
 import type { Buf, Kernels } from '../src/kernels/kernels.js';
 import { nativeAddon } from '../src/kernels/native/index.js';
-import { float, positiveInt } from '../src/cli/options.js';
+import { parseGemmOptions } from './options.js';
 
 interface Shape { label: string; tA: boolean; tB: boolean; M: number; N: number; K: number }
 
@@ -43,24 +43,8 @@ const shapes: Shape[] = [
   { label: 'square 2048 (NN)', tA: false, tB: false, M: 2048, N: 2048, K: 2048 },
 ];
 
-const backendNames = availableBackends();
-const program = new Command('bench:gemm')
-  .description('GFLOP/s of the backends\' gemm on the workloads\' products')
-  .addOption(new Option('--backends <list>', 'backends, comma-separated (those this machine has)').default(backendNames, backendNames.join(','))
-    .argParser((v) => v.split(',').map((b) => {
-      if (!backendNames.includes(b)) throw new InvalidArgumentError(`backend '${b}' is not one of ${backendNames.join(', ')}`);
-      return b;
-    })))
-  .addOption(new Option('--threads <list>', 'thread counts, comma-separated (backends with threads)').default([1, 2], '1,2')
-    .argParser((v) => v.split(',').map(positiveInt('threads'))))
-  .option('--only <text>', 'only the shapes whose label contains this, e.g. W5 or dW', '')
-  .option('--time <s>', 'seconds per shape (the best call is reported)', float('time', 0, 600), 0.5)
-  .option('--isa <name>', 'native only: run these kernels (avx512, avx2, generic)')
-  .option('--f64', 'Float64Array operands (wasm and native pass them to the js reference)', false)
-  .option('--mixed', 'first call gemm with the other array type, to expose polymorphic slow-downs', false)
-  .allowExcessArguments(false)
-  .parse();
-const opts = program.opts<{ backends: string[]; threads: number[]; only: string; time: number; isa?: string; f64: boolean; mixed: boolean }>();
+const program = new Command('bench:gemm');
+const opts = parseGemmOptions(process.argv.slice(2), program);
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 const Arr: Ctor = opts.f64 ? Float64Array : Float32Array;

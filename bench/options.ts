@@ -14,6 +14,16 @@ export interface BenchOptions {
   maxSteps: number;
 }
 
+export interface GemmOptions {
+  backends: string[];
+  threads: number[];
+  only: string;
+  time: number;
+  isa?: string;
+  f64: boolean;
+  mixed: boolean;
+}
+
 export interface QualityOptions {
   minutes: number;
   threads: number;
@@ -33,16 +43,25 @@ function oneOf(name: string, allowed: readonly string[], what: string): (v: stri
   };
 }
 
+function backendList(): Option {
+  const backends = availableBackends();
+  return new Option('--backends <list>', 'backends, comma-separated (those this machine has)')
+    .argParser(listOf(oneOf('backends', backends, 'backend'))).default(backends, backends.join(','));
+}
+
+function threadList(): Option {
+  return new Option('--threads <list>', 'thread counts, comma-separated (backends with threads)')
+    .argParser(listOf(positiveInt('threads'))).default([1, 2], '1,2');
+}
+
 /** Parses `npm run bench` arguments (without node and the script); workloadIds are the known workloads. */
 export function parseBenchOptions(args: readonly string[], workloadIds: readonly string[], program = new Command('bench')): BenchOptions {
-  const backends = availableBackends();
   program
     .description("runs ../shared/BENCHMARKS.md's workloads on rnnkit's backends; one JSON line per workload, backend and thread count, then a table beside the anchors")
     .addOption(new Option('--workloads <list>', 'workloads, comma-separated')
       .argParser(listOf(oneOf('workloads', workloadIds, 'workload'))).default([...workloadIds], workloadIds.join(',')))
-    .addOption(new Option('--backends <list>', 'backends, comma-separated (those this machine has)')
-      .argParser(listOf(oneOf('backends', backends, 'backend'))).default(backends, backends.join(',')))
-    .addOption(new Option('--threads <list>', 'thread counts, comma-separated').argParser(listOf(positiveInt('threads'))).default([1, 2], '1,2'))
+    .addOption(backendList())
+    .addOption(threadList())
     .option('--quick', '1 warm-up and 3 timed steps: a smoke run, not a measurement', false)
     .option('--min-seconds <s>', 'time each workload at least this long (after 10 steps)', float('min-seconds', 0, 3600), 8)
     .option('--max-steps <n>', 'at most this many timed steps', positiveInt('max-steps', 10), 10000)
@@ -62,4 +81,20 @@ export function parseQualityOptions(args: readonly string[], program = new Comma
     .allowExcessArguments(false)
     .parse([...args], { from: 'user' });
   return program.opts<QualityOptions>();
+}
+
+/** Parses `npm run bench:gemm` arguments (without node and the script). */
+export function parseGemmOptions(args: readonly string[], program = new Command('bench:gemm')): GemmOptions {
+  program
+    .description("GFLOP/s of the backends' gemm on the workloads' products")
+    .addOption(backendList())
+    .addOption(threadList())
+    .option('--only <text>', 'only the shapes whose label contains this, e.g. W5 or dW', '')
+    .option('--time <s>', 'seconds per shape (the best call is reported)', float('time', 0, 600), 0.5)
+    .option('--isa <name>', 'native only: run these kernels (avx512, avx2, generic)')
+    .option('--f64', 'Float64Array operands (wasm and native pass them to the js reference)', false)
+    .option('--mixed', 'first call gemm with the other array type, to expose polymorphic slow-downs', false)
+    .allowExcessArguments(false)
+    .parse([...args], { from: 'user' });
+  return program.opts<GemmOptions>();
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Command } from 'commander';
-import { parseBenchOptions, parseQualityOptions } from '../../bench/options.js';
+import { parseBenchOptions, parseGemmOptions, parseQualityOptions } from '../../bench/options.js';
 import { availableBackends } from '../../src/kernels/backend.js';
 
 // The benchmark scripts' command lines: defaults, lists, and a clear error (never a silent
@@ -50,4 +50,16 @@ test('quality options: defaults, values and mistakes', () => {
   assert.throws(() => parseQualityOptions(['--backend', 'cuda'], quiet(errors)));
   assert.match(errors.join(''), /--minutes takes a number from 0.01 to 1440, got '-1'/);
   assert.match(errors.join(''), /backend 'cuda' is not one of/);
+});
+
+test('gemm options: defaults, values and mistakes', () => {
+  assert.deepEqual(parseGemmOptions([], quiet([])),
+    { backends: availableBackends(), threads: [1, 2], only: '', time: 0.5, f64: false, mixed: false });
+  assert.deepEqual(parseGemmOptions(['--backends', 'js,wasm', '--threads', '2', '--only', 'W5', '--time', '0', '--isa', 'avx2', '--f64', '--mixed'], quiet([])),
+    { backends: ['js', 'wasm'], threads: [2], only: 'W5', time: 0, isa: 'avx2', f64: true, mixed: true });
+  const errors: string[] = [];
+  assert.throws(() => parseGemmOptions(['--time', 'soon'], quiet(errors)));
+  assert.throws(() => parseGemmOptions(['--backend', 'js'], quiet(errors)));
+  assert.match(errors.join(''), /--time takes a number from 0 to 600, got 'soon'/);
+  assert.match(errors.join(''), /unknown option '--backend'/);
 });
