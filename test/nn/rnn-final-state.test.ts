@@ -1,25 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kernels } from '../../src/kernels/backend.js';
-import { GRU, LSTM, RNN, type RNNOptions } from '../../src/nn/rnn.js';
+import type { RNNOptions } from '../../src/nn/rnn.js';
 import { backward, noGrad } from '../../src/tensor/autograd.js';
 import { add, weightedSum } from '../../src/tensor/ops/basic.js';
 import { type DType, Tensor } from '../../src/tensor/tensor.js';
 import { Random } from '../../src/util/random.js';
 import { gradcheck } from '../helpers/gradcheck.js';
+import { type RecurrentKind, makeRecurrent, randTensor } from '../helpers/random-tensor.js';
 
 // finalState (Keras's return_sequences=False) gives forward's hN and cN, and their gradients, bit
 // for bit on the backend under test, without the last layer's per-step output: its sequence
 // kernel is called with no output buffer (earlier layers still make theirs: the next one reads it).
 
-type Kind = 'rnn' | 'lstm' | 'gru';
-const make = (kind: Kind, o: RNNOptions) => (kind === 'rnn' ? new RNN(o) : kind === 'lstm' ? new LSTM(o) : new GRU(o));
+type Kind = RecurrentKind;
+const make = makeRecurrent;
 
-function randTensor(shape: number[], rng: Random, dtype: DType, requiresGrad = false): Tensor {
-  const t = Tensor.zeros(shape, dtype, requiresGrad);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.uniform(-1, 1);
-  return t;
-}
 
 interface Case { kind: Kind; T: number; B: number; opts: Partial<RNNOptions>; lengths?: number[]; unbatched?: boolean }
 

@@ -1,24 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GRU, LSTM, RNN, type RNNOptions } from '../../src/nn/rnn.js';
+import type { RNNOptions } from '../../src/nn/rnn.js';
 import { backward } from '../../src/tensor/autograd.js';
 import { add, weightedSum } from '../../src/tensor/ops/basic.js';
 import { type DType, Tensor } from '../../src/tensor/tensor.js';
 import { Random } from '../../src/util/random.js';
 import { gradcheck } from '../helpers/gradcheck.js';
+import { type RecurrentKind, makeRecurrent, randTensor } from '../helpers/random-tensor.js';
 
 // A loss that reads only some of a layer's results (the final state alone, as a classifier does,
 // or the output alone): the results without a gradient must count as zero gradients.
 
-type Kind = 'rnn' | 'lstm' | 'gru';
+type Kind = RecurrentKind;
 type Part = 'output' | 'hN' | 'cN';
-const make = (kind: Kind, o: RNNOptions) => (kind === 'rnn' ? new RNN(o) : kind === 'lstm' ? new LSTM(o) : new GRU(o));
+const make = makeRecurrent;
 
-function randTensor(shape: number[], rng: Random, dtype: DType, requiresGrad = false): Tensor {
-  const t = Tensor.zeros(shape, dtype, requiresGrad);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.uniform(-1, 1);
-  return t;
-}
 
 interface Setup { kind: Kind; T: number; B: number; I: number; H: number; opts: Partial<RNNOptions>; lengths?: number[] }
 
