@@ -79,11 +79,11 @@ if (!selected.length) program.error(`error: --only '${opts.only}' matches no sha
 for (const name of opts.backends) {
   const k = setBackend(name);
   let impl = `rnnkit-${name}`;
-  if (name === 'native' && opts.isa) {
+  if (name === 'native') {
     const addon = nativeAddon()!;
-    if (!addon.setIsa(opts.isa)) program.error(`error: --isa: this CPU cannot run the ${opts.isa} kernels (it has ${addon.supportedIsas().join(', ')})`);
+    if (opts.isa && !addon.setIsa(opts.isa)) program.error(`error: --isa: this CPU cannot run the ${opts.isa} kernels (it has ${addon.supportedIsas().join(', ')})`);
+    impl += `-${addon.isa()}`;
   }
-  if (name === 'native') impl += `-${nativeAddon()!.isa()}`;
   if (opts.mixed) {
     // Touch every transpose path with the other element type so V8 sees both.
     for (const s of selected) k.gemm(s.tA, s.tB, s.M, s.N, s.K, 1, filled(Other, s.M * s.K, 1), filled(Other, s.K * s.N, 2), 0, new Other(s.M * s.N));

@@ -1,8 +1,8 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { availableBackends } from '../src/kernels/backend.js';
-import { float, positiveInt } from '../src/cli/options.js';
+import { choice, float, positiveInt } from '../src/cli/options.js';
 
-// Command lines of the two benchmark scripts (run.ts, quality.ts). A misspelt option or a value
+// Command lines of the benchmark scripts (run.ts, quality.ts, gemm.ts). A misspelt option or a value
 // outside its list stops the script before it runs for minutes on the wrong settings.
 
 export interface BenchOptions {
@@ -36,17 +36,10 @@ function listOf<T>(item: (v: string) => T): (v: string) => T[] {
   return (v) => v.split(',').map((s) => item(s.trim()));
 }
 
-function oneOf(name: string, allowed: readonly string[], what: string): (v: string) => string {
-  return (v) => {
-    if (!allowed.includes(v)) throw new InvalidArgumentError(`--${name}: ${what} '${v}' is not one of ${allowed.join(', ')}`);
-    return v;
-  };
-}
-
 function backendList(): Option {
   const backends = availableBackends();
   return new Option('--backends <list>', 'backends, comma-separated (those this machine has)')
-    .argParser(listOf(oneOf('backends', backends, 'backend'))).default(backends, backends.join(','));
+    .argParser(listOf(choice('backends', backends))).default(backends, backends.join(','));
 }
 
 function threadList(): Option {
@@ -59,7 +52,7 @@ export function parseBenchOptions(args: readonly string[], workloadIds: readonly
   program
     .description("runs ../shared/BENCHMARKS.md's workloads on rnnkit's backends; one JSON line per workload, backend and thread count, then a table beside the anchors")
     .addOption(new Option('--workloads <list>', 'workloads, comma-separated')
-      .argParser(listOf(oneOf('workloads', workloadIds, 'workload'))).default([...workloadIds], workloadIds.join(',')))
+      .argParser(listOf(choice('workloads', workloadIds))).default([...workloadIds], workloadIds.join(',')))
     .addOption(backendList())
     .addOption(threadList())
     .option('--quick', '1 warm-up and 3 timed steps: a smoke run, not a measurement', false)
@@ -76,7 +69,7 @@ export function parseQualityOptions(args: readonly string[], program = new Comma
     .description('quality for time: the W2 model trained on Tiny Shakespeare for a wall-clock budget, then its validation cross-entropy')
     .option('--minutes <m>', 'training budget in minutes', float('minutes', 0.01, 24 * 60), 10)
     .option('--threads <n>', 'threads of the backend', positiveInt('threads'), 2)
-    .option('--backend <name>', `backend (here: ${availableBackends().join(', ')}; default: the default backend)`, oneOf('backend', availableBackends(), 'backend'))
+    .option('--backend <name>', `backend (here: ${availableBackends().join(', ')}; default: the default backend)`, choice('backend', availableBackends()))
     .option('--torch', "then run ../shared/anchors/torch_charlm_quality.py with the same budget", false)
     .allowExcessArguments(false)
     .parse([...args], { from: 'user' });

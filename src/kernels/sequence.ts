@@ -54,8 +54,10 @@ export function createSequenceKernels(k: StepKernels): Pick<Kernels, 'sequenceFo
     const xStep = rows ? like(x, B * GH) : null;
     const hgScratch = isGru ? null : like(x, B * GH);
     const outStride = spec.outStride ?? P;
-    if (out && outStride === P) out.fill(0, 0, N * P);
-    else if (out) for (let r = 0; r < N; r++) out.fill(0, r * outStride, r * outStride + P);
+    if (out) {
+      if (outStride === P) out.fill(0, 0, N * P);
+      else for (let r = 0; r < N; r++) out.fill(0, r * outStride, r * outStride + P);
+    }
 
     for (let s = 0; s < T; s++) {
       const hPrev = hAll.subarray(s * B * P, (s + 1) * B * P);
